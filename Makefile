@@ -1,0 +1,32 @@
+# Two commands for a newcomer on a fresh machine (Python 3.11+, make):
+#   make demo   - create .venv, generate the demo council, run the full monthly refresh
+#   make test   - create .venv and run the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test bench docs dev clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(BIN)/.installed
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/ascw demo
+
+test: $(BIN)/.installed
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest -q
+
+bench: $(BIN)/.installed
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python bench/benchmark.py
+
+docs: $(BIN)/.installed
+	cd dbt_project && PATH="$(abspath $(BIN)):$$PATH" ASCW_WAREHOUSE=$(abspath warehouse/ascw.duckdb) $(abspath $(BIN))/dbt docs generate --profiles-dir .
+
+dev: $(BIN)/.installed
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dagster dev -w workspace.yaml
+
+clean:
+	rm -rf warehouse landing exports/20?? dbt_project/target dbt_project/logs

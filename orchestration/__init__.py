@@ -1,0 +1,1 @@
+"""Dagster code location and command line for the ASC commissioning warehouse."""
