@@ -1,0 +1,82 @@
+"""manifest.json: what was published, from what, checked how, with which tools (deterministic JSON)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.metadata
+import json
+import platform
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from orchestration.pack.columns import is_published_column
+
+TOOLS = ("duckdb", "dbt-core", "dagster", "great_expectations", "pandas", "openpyxl")
+RESERVED = ("period", "council", "published_at", "files", "suppression", "tool_versions", "tables", "pack_format")
+PACK_FORMAT = "ascw-pack/1"
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def tool_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in TOOLS:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            try:
+                versions[name] = importlib.metadata.version(name.replace("_", "-"))
+            except importlib.metadata.PackageNotFoundError:
+                versions[name] = "not installed"
+    return versions
+
+
+def without_person_level(value: Any) -> Any:
+    """Drop, at any depth, keys that could carry person-level data (check `examples`, person ids,
+    postcodes) from what the caller passes in: the manifest is published too."""
+    if isinstance(value, Mapping):
+        return {k: without_person_level(v) for k, v in value.items()
+                if str(k).lower() not in ("examples", "example_rows", "sample_rows") and is_published_column(str(k))}
+    if isinstance(value, (list, tuple)):
+        return [without_person_level(v) for v in value]
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (set, frozenset, tuple)):
+        return sorted(value, key=str) if isinstance(value, (set, frozenset)) else list(value)
+    return str(value)
+
+
+def manifest_bytes(
+    *, period: str, council: str, published_at: dt.datetime, manifest_extra: Mapping[str, Any],
+    files: Mapping[str, bytes], suppression: Sequence[Mapping[str, Any]], tables: Sequence[Mapping[str, Any]],
+) -> bytes:
+    manifest: dict[str, Any] = {
+        "pack_format": PACK_FORMAT,
+        "period": period,
+        "council": council,
+        "published_at": published_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "source_files": [],
+        "checks": [],
+        "tool_versions": tool_versions(),
+        "tables": list(tables),
+        "suppression": list(suppression),
+        "files": [{"name": name, "bytes": len(data), "sha256": sha256(data)} for name, data in sorted(files.items())],
+    }
+    for key, value in without_person_level(manifest_extra).items():
+        if key in RESERVED:
+            manifest.setdefault("extra", {})[key] = value
+        else:
+            manifest[key] = value
+    return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False, default=_json_default) + "\n").encode("utf-8")

@@ -1,0 +1,137 @@
+"""xlsx bytes of published tables, laid out as a council publishes them (openpyxl).
+
+Each table sheet: title row, period line, units, source note, suppression note, notes, then a bold
+frozen header row and the data (numbers rounded as published, with £/0.0 number formats).
+A Contents sheet comes first. Output is deterministic: fixed document times and zip entry times.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Sequence
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from orchestration.pack.rounding import NOT_APPLICABLE, NUMBER_FORMATS, csv_text, xlsx_value
+from orchestration.pack.suppression import SUPPRESSED
+from orchestration.pack.tables import NA_NOTE, SUPPRESSION_NOTE, PackContext, PublishedTable
+
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+TITLE_FONT = Font(name="Arial", size=14, bold=True)
+BODY_FONT = Font(name="Arial", size=10)
+NOTE_FONT = Font(name="Arial", size=10, italic=True, color="404040")
+HEADER_FONT = Font(name="Arial", size=10, bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
+HEADER_BORDER = Border(bottom=Side(style="medium", color="1F3864"))
+MIN_WIDTH, MAX_WIDTH = 10, 48
+
+
+def _meta_lines(table: PublishedTable, ctx: PackContext, council_name: str) -> list[str]:
+    return [
+        f"{council_name} ({ctx.council}) - published pack for {ctx.period_label}",
+        f"Units: {table.units}",
+        table.source,
+        f"{SUPPRESSION_NOTE}; {NA_NOTE}",
+        *table.notes,
+    ]
+
+
+def _write_table_sheet(ws: Worksheet, table: PublishedTable, ctx: PackContext, council_name: str) -> None:
+    ws["A1"] = table.title
+    ws["A1"].font = TITLE_FONT
+    row = 2
+    for line in _meta_lines(table, ctx, council_name):
+        ws.cell(row=row, column=1, value=line).font = NOTE_FONT
+        row += 1
+    header_row = row + 1
+    widths = [min(max(len(w) for w in c.label.split()) + 2, MAX_WIDTH) for c in table.columns]
+    for j, col in enumerate(table.columns, start=1):
+        cell = ws.cell(row=header_row, column=j, value=col.label)
+        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER
+        cell.alignment = Alignment(wrap_text=True, vertical="bottom",
+                                   horizontal="left" if col.kind in ("text", "date") else "right")
+        widths[j - 1] = max(widths[j - 1], min(len(col.label), 22) + 2)
+    for i, data in enumerate(table.rows, start=header_row + 1):
+        for j, col in enumerate(table.columns, start=1):
+            kind = col.kind_for(data)
+            value = xlsx_value(data.get(col.name), kind)
+            cell = ws.cell(row=i, column=j, value=value)
+            cell.font = BODY_FONT
+            if isinstance(value, (int, float)) and kind in NUMBER_FORMATS:
+                cell.number_format = NUMBER_FORMATS[kind]
+                cell.alignment = Alignment(horizontal="right")
+            elif value in (SUPPRESSED, NOT_APPLICABLE) or kind not in ("text", "date"):
+                cell.alignment = Alignment(horizontal="right")
+            shown = csv_text(data.get(col.name), kind)
+            widths[j - 1] = max(widths[j - 1], min(len(shown) + (4 if kind == "money" else 2), MAX_WIDTH))
+    for j, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = max(width, MIN_WIDTH)
+    ws.row_dimensions[header_row].height = 30
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1).coordinate
+    ws.sheet_view.zoomScale = 100
+
+
+def _write_contents(ws: Worksheet, title: str, tables: Sequence[PublishedTable], ctx: PackContext,
+                    council_name: str, notes: Sequence[str]) -> None:
+    ws["A1"] = title
+    ws["A1"].font = TITLE_FONT
+    ws["A2"] = f"{council_name} ({ctx.council}) - published pack for {ctx.period_label}"
+    ws["A2"].font = NOTE_FONT
+    row = 3
+    for line in (*notes, f"{SUPPRESSION_NOTE}; {NA_NOTE}"):
+        ws.cell(row=row, column=1, value=line).font = NOTE_FONT
+        row += 1
+    row += 1
+    for j, head in enumerate(("Sheet", "Table", "CSV file"), start=1):
+        cell = ws.cell(row=row, column=j, value=head)
+        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER
+    header_row = row
+    for t in tables:
+        row += 1
+        link = ws.cell(row=row, column=1, value=t.sheet)
+        link.hyperlink = f"#'{t.sheet}'!A1"
+        link.font = Font(name="Arial", size=10, color="1F4E79", underline="single")
+        ws.cell(row=row, column=2, value=t.title).font = BODY_FONT
+        ws.cell(row=row, column=3, value=t.filename or "(this month's rows of kpi_monthly.csv)").font = BODY_FONT
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 100
+    ws.column_dimensions["C"].width = 40
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1).coordinate
+
+
+def normalise_zip(data: bytes) -> bytes:
+    """Rewrite a zip with fixed entry times (so the same content gives the same bytes)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o600 << 16
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
+
+
+def workbook_bytes(title: str, tables: Sequence[PublishedTable], ctx: PackContext, *, council_name: str,
+                   notes: Sequence[str] = ()) -> bytes:
+    wb = Workbook()
+    contents = wb.active
+    contents.title = "Contents"
+    _write_contents(contents, title, tables, ctx, council_name, notes)
+    for t in tables:
+        _write_table_sheet(wb.create_sheet(t.sheet[:31]), t, ctx, council_name)
+    stamp = dt.datetime.combine(ctx.month_end, dt.time())
+    wb.properties.creator = "ascw published pack"
+    wb.properties.lastModifiedBy = "ascw published pack"
+    wb.properties.title = title
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    buf = io.BytesIO()
+    archive = zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    ExcelWriter(wb, archive).save()
+    return normalise_zip(buf.getvalue())
