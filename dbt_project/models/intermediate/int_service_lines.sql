@@ -1,0 +1,58 @@
+{#- Latest version of each ContrOCC service line with its care-ladder rung and tier (through the
+    council's element_rung_map) and the CLD Service event it funds (when given). -#}
+with lines as (
+    select * from {{ ref('stg_controcc__service_lines') }}
+),
+
+element_map as (
+    select * from {{ ref('stg_council__element_rung_map') }}
+),
+
+rungs as (
+    select * from {{ ref('care_ladder_rungs') }}
+),
+
+events as (
+    select event_reference, service_type, service_component, delivery_mechanism
+    from {{ ref('stg_las_cld__events') }}
+),
+
+final as (
+    select
+        lines.service_line_id,
+        lines.service_agreement_id,
+        lines.line_no,
+        lines.event_reference,
+        lines.person_id,
+        lines.element_code,
+        lines.element_description,
+        element_map.care_ladder_rung,
+        cast(rungs.tier as integer)        as tier,
+        rungs.rung_group,
+        lines.supplier_id,
+        lines.supplier_name,
+        lines.supplier_local_authority,
+        lines.cqc_location_id,
+        lines.placement_local_authority,
+        lines.start_date,
+        lines.end_date,
+        lines.unit_rate,
+        lines.rate_unit,
+        lines.planned_units_per_week,
+        lines.weekly_cost,
+        lines.funding_source,
+        lines.client_contribution_weekly,
+        events.service_type                as cld_service_type,
+        events.service_component           as cld_service_component,
+        events.delivery_mechanism          as cld_delivery_mechanism,
+        lines.source_month
+    from lines
+    left join element_map
+        on upper(element_map.element_code) = upper(lines.element_code)
+    left join rungs
+        on rungs.care_ladder_rung = element_map.care_ladder_rung
+    left join events
+        on events.event_reference = lines.event_reference
+)
+
+select * from final

@@ -1,0 +1,37 @@
+{#- Adult Social Care Survey responses, one row per (survey year, respondent): the version from
+    the newest month folder (then the last line); a blank answer is null; a blank weight is 1.
+    available_from_month = the first month folder the survey year's file was loaded from, so a
+    month's KPIs only use surveys that had arrived by then. -#}
+with source as (
+    select
+        *,
+        min(_month) over (partition by "Survey Year") as available_from_month
+    from {{ source('raw', 'ascs_responses') }}
+),
+
+latest as (
+    select *
+    from source
+    qualify row_number() over (
+        partition by "Survey Year", trim("Respondent ID")
+        order by _month desc nulls last, _load_id desc, _line desc
+    ) = 1
+),
+
+final as (
+    select
+        trim("Respondent ID")                      as respondent_id,
+        cast("Survey Year" as integer)             as survey_year,
+        trim("Age Band")                           as age_band,
+        nullif(trim("Support Setting"), '')        as support_setting,
+        cast("Q3a" as integer)                     as q3a,
+        cast("Q7a" as integer)                     as q7a,
+        cast("Q7b" as integer)                     as q7b,
+        coalesce(cast("Weight" as double), 1.0)    as weight,
+        available_from_month,
+        _file                                      as source_file,
+        _line                                      as source_line
+    from latest
+)
+
+select * from final

@@ -1,0 +1,36 @@
+{#- ContrOCC provider payment lines: latest version of each Payment ID, renamed and typed. -#}
+with source as (
+    select * from {{ source('raw', 'controcc_payments') }}
+),
+
+latest as (
+    select *
+    from source
+    qualify row_number() over (
+        partition by trim("Payment ID")
+        order by _month desc nulls last, _line desc
+    ) = 1
+),
+
+final as (
+    select
+        trim("Payment ID")                                                     as payment_id,
+        trim("Service Agreement ID")                                           as service_agreement_id,
+        "Line No"                                                              as line_no,
+        trim("Service Agreement ID") || '/' || cast("Line No" as varchar)      as service_line_id,
+        trim("Supplier ID")                                                    as supplier_id,
+        "Period Start"                                                         as period_start_date,
+        "Period End"                                                           as period_end_date,
+        "Units Paid"                                                           as units_paid,
+        "Amount"                                                               as amount,
+        "Payment Date"                                                         as payment_date,
+        {{ canonical_code('Payment Status', '"Payment Status"') }}             as payment_status,
+        nullif(trim("Invoice Reference"), '')                                  as invoice_reference,
+        _month                                                                 as source_month,
+        _file                                                                  as source_file,
+        _line                                                                  as source_line,
+        _load_id                                                               as load_id
+    from latest
+)
+
+select * from final

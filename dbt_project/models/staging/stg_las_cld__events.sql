@@ -1,0 +1,63 @@
+{{ config(materialized='table') }}
+{#- LAS events in CLD layout: latest version of each Event Reference (newest `_month`; within one
+    month the last physical line), renamed, codes canonicalised to CLD Release 1 spellings. -#}
+with source as (
+    select * from {{ source('raw', 'las_cld') }}
+),
+
+latest as (
+    select *
+    from source
+    qualify row_number() over (
+        partition by trim("Event Reference")
+        order by _month desc nulls last, _line desc
+    ) = 1
+),
+
+final as (
+    select
+        trim("Event Reference")                                                as event_reference,
+        "LA Person Unique Identifier"                                          as person_id,
+        "NHS Number"                                                           as nhs_number_hash,
+        trim("LA Code")                                                        as la_code,
+        "Reporting Period Start Date"                                          as reporting_period_start_date,
+        "Reporting Period End Date"                                            as reporting_period_end_date,
+        nullif(trim("Gender"), '')                                             as gender,
+        nullif(trim("Ethnicity"), '')                                          as ethnicity,
+        "Date of Birth"                                                        as date_of_birth,
+        "Date of Death"                                                        as date_of_death,
+        {{ canonical_code('Client Type', '"Client Type"') }}                   as client_type,
+        {{ canonical_code('Primary Support Reason', '"Primary Support Reason"') }} as primary_support_reason,
+        nullif(trim("Postcode"), '')                                           as postcode_outward,
+        nullif(trim("Accommodation Status"), '')                               as accommodation_status,
+        nullif(trim("Employment Status"), '')                                  as employment_status,
+        nullif(trim("Has Unpaid Carer"), '')                                   as has_unpaid_carer,
+        nullif(trim("Client Funding Status"), '')                              as client_funding_status,
+        {{ canonical_code('Event Type', '"Event Type"') }}                     as event_type,
+        "Event Start Date"                                                     as event_start_date,
+        "Event End Date"                                                       as event_end_date,
+        {{ canonical_code('Event Outcome', '"Event Outcome"') }}               as event_outcome,
+        {{ canonical_code('Request: Route of Access', '"Request: Route of Access"') }} as route_of_access,
+        nullif(trim("Assessment Type"), '')                                    as assessment_type,
+        nullif(trim("Eligible Needs Identified"), '')                          as eligible_needs_identified,
+        {{ canonical_code('Service Type', '"Service Type"') }}                 as service_type,
+        {{ canonical_code('Service Component', '"Service Component"') }}       as service_component,
+        {{ canonical_code('Delivery Mechanism', '"Delivery Mechanism"') }}     as delivery_mechanism,
+        nullif(trim("Provider CQC Location ID"), '')                           as provider_cqc_location_id,
+        nullif(trim("Provider CQC Location Name"), '')                         as provider_cqc_location_name,
+        nullif(trim("Review Reason"), '')                                      as review_reason,
+        nullif(trim("Review Outcomes Achieved"), '')                           as review_outcomes_achieved,
+        "Unit Cost"                                                            as unit_cost,
+        {{ canonical_code('Cost Frequency (Unit Type)', '"Cost Frequency (Unit Type)"') }} as cost_frequency,
+        "Planned units per week"                                               as planned_units_per_week,
+        _month                                                                 as source_month,
+        _file                                                                  as source_file,
+        _line                                                                  as source_line,
+        _load_id                                                               as load_id
+    from latest
+)
+
+select
+    *,
+    coalesce(service_type like 'Long Term Support:%', false) as is_long_term_support
+from final

@@ -1,0 +1,14 @@
+-- LTC_USERS in kpi_monthly equals the people in int_ltc_people_monthly with a known adult band.
+with expected as (
+    select month, age_band, count(*) as people
+    from {{ ref('int_ltc_people_monthly') }}
+    where age_band is not null
+    group by 1, 2
+)
+
+select kpi.month, kpi.age_band, kpi.value, expected.people
+from {{ ref('kpi_monthly') }} as kpi
+left join expected
+    on expected.month = kpi.month and expected.age_band = kpi.age_band
+where kpi.kpi_code = 'LTC_USERS'
+  and kpi.value <> coalesce(expected.people, 0)
