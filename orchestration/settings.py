@@ -22,8 +22,9 @@ class Settings:
     exports: Path
     council: str | None  # None: taken from the landing directory's extracts
     start_month: str  # first monthly partition, YYYY-MM
-    schedule_cron: str
-    schedule_timezone: str
+    schedule_day: int  # day of the month the scheduled refresh runs (default the 5th)
+    schedule_hour: int  # hour of that day (default 06:00)
+    timezone: str
 
     def with_overrides(self, **kw: object) -> "Settings":
         return replace(self, **{k: v for k, v in kw.items() if v is not None})
@@ -38,6 +39,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         exports=Path(e.get("ASCW_EXPORTS", PROJECT_ROOT / "exports")).resolve(),
         council=e.get("ASCW_COUNCIL") or None,
         start_month=e.get("ASCW_START_MONTH", "2021-04"),
-        schedule_cron=e.get("ASCW_SCHEDULE_CRON", "0 6 5 * *"),
-        schedule_timezone=e.get("ASCW_SCHEDULE_TZ", "Europe/London"),
+        schedule_day=int(e.get("ASCW_SCHEDULE_DAY", "5")),
+        schedule_hour=int(e.get("ASCW_SCHEDULE_HOUR", "6")),
+        timezone=e.get("ASCW_TIMEZONE", "Europe/London"),
     )

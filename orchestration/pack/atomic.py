@@ -88,3 +88,17 @@ def staged_folder(target: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def remove_stale_temp_dirs(exports_dir: Path) -> list[Path]:
+    """Remove `.tmp-*` folders a killed refresh left behind (never a published month).
+
+    Called at the start of a publish step; only one refresh writes to an exports folder at a time
+    (the warehouse's single-writer lock serialises refreshes).
+    """
+    removed = []
+    for p in exports_dir.glob(".tmp-*"):
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed

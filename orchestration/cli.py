@@ -1,0 +1,173 @@
+"""`ascw`: the headless monthly refresh, and the demo council end to end.
+
+    ascw refresh (--month YYYY-MM | --all) --landing DIR --warehouse FILE --exports DIR [--council CODE]
+    ascw demo [--seed N] [--months N]
+
+Every flag has an environment-variable default (ASCW_LANDING, ASCW_WAREHOUSE, ASCW_EXPORTS,
+ASCW_COUNCIL). The refresh runs through Dagster (the same job the schedule and sensor launch),
+prints progress per stage and a summary, and exits 0 only when every requested month was
+published (or had already been published, unchanged).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from orchestration.months import months_between, month_label, parse_month, partition_key
+from orchestration.settings import Settings, load_settings
+
+EXIT_OK, EXIT_BLOCKED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ascw", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    s = load_settings()
+
+    def paths(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--landing", type=Path, default=s.landing, help="landing directory [ASCW_LANDING]")
+        sp.add_argument("--warehouse", type=Path, default=s.warehouse, help="DuckDB file [ASCW_WAREHOUSE]")
+        sp.add_argument("--exports", type=Path, default=s.exports, help="published packs [ASCW_EXPORTS]")
+        sp.add_argument("--council", default=s.council, help="council ONS code [ASCW_COUNCIL]; default: from the extracts")
+
+    r = sub.add_parser("refresh", help="load, validate, build and publish month(s)")
+    which = r.add_mutually_exclusive_group(required=True)
+    which.add_argument("--month", help="YYYY-MM")
+    which.add_argument("--all", action="store_true", help="every month in the landing directory")
+    paths(r)
+
+    d = sub.add_parser("demo", help="generate the demo council and refresh every month")
+    d.add_argument("--seed", type=int, default=42)
+    d.add_argument("--months", type=int, default=36)
+    d.add_argument("--regenerate", action="store_true", help="write the demo landing files again")
+    paths(d)
+    return p
+
+
+def requested_months(landing: Path, month: str | None) -> list[str]:
+    """The months a refresh covers: the one asked for, or every month folder oldest first
+    (gaps included, so that a missing month is reported rather than skipped)."""
+    if month:
+        return [month_label(parse_month(month))]
+    from orchestration.landing_watch import month_folders
+
+    found = [p.name for p in month_folders(landing)]
+    return months_between(found[0], found[-1]) if found else []
+
+
+def refresh(settings: Settings, months: list[str]) -> int:
+    if not months:
+        print(f"ascw: no month folders (YYYY-MM) in {settings.landing}", file=sys.stderr)
+        return EXIT_USAGE
+    os.environ.update(
+        ASCW_LANDING=str(settings.landing),
+        ASCW_WAREHOUSE=str(settings.warehouse),
+        ASCW_EXPORTS=str(settings.exports),
+    )
+    if settings.council:
+        os.environ["ASCW_COUNCIL"] = settings.council
+    # Partitions must start no later than the first requested month.
+    if parse_month(months[0]) < parse_month(load_settings().start_month):
+        os.environ["ASCW_START_MONTH"] = months[0]
+    settings.exports.mkdir(parents=True, exist_ok=True)
+
+    from orchestration.defs.resources import WarehouseBusy, open_warehouse
+
+    try:  # fail fast, before any work, when an analyst's session holds the file
+        open_warehouse(settings.warehouse).close()
+    except WarehouseBusy as exc:
+        print(f"ascw: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+
+    import dagster as dg
+
+    from orchestration.decisions import read_outcomes
+    from orchestration.defs.resources import dbt_project
+    from orchestration.progress import progress
+
+    if not dbt_project.manifest_path.exists():
+        progress("dbt", "parsing the dbt project (first run)")
+        dbt_project.preparer.prepare(dbt_project)
+    from orchestration.definitions import build_definitions
+    from orchestration.defs.resources import default_resources
+
+    defs = build_definitions(default_resources())
+    job = defs.resolve_job_def("monthly_refresh")
+    tags = (
+        {"dagster/partition": partition_key(months[0])}
+        if len(months) == 1
+        else {
+            "dagster/asset_partition_range_start": partition_key(months[0]),
+            "dagster/asset_partition_range_end": partition_key(months[-1]),
+        }
+    )
+    started = datetime.now()
+    progress("refresh", f"{months[0]}..{months[-1]} ({len(months)} month(s)) from {settings.landing}")
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    result = job.execute_in_process(
+        tags=tags,
+        instance=instance,
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    )
+    con = open_warehouse(settings.warehouse)
+    try:
+        outcomes = read_outcomes(con, months, started)
+    finally:
+        con.close()
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure and event.step_failure_data.error:
+                err = event.step_failure_data.error
+                msg = (err.message or "").strip().splitlines()[0][:400]
+                print(f"ascw: step {event.step_key} failed: {msg}", file=sys.stderr)
+    return summarise(outcomes)
+
+
+def summarise(outcomes: dict[str, tuple[str, list[str]]]) -> int:
+    ok = True
+    print("\nMonth     Outcome")
+    for month, (status, reasons) in outcomes.items():
+        print(f"{month}   {status}")
+        for r in reasons[:10]:
+            print(f"          - {r}")
+        if len(reasons) > 10:
+            print(f"          ... and {len(reasons) - 10} more (see the data-quality report)")
+        ok &= status in ("published", "already published")
+    published = sum(s == "published" for s, _ in outcomes.values())
+    print(f"\n{published} published, {sum(s == 'already published' for s, _ in outcomes.values())} already published, "
+          f"{sum(s not in ('published', 'already published') for s, _ in outcomes.values())} blocked or not run")
+    return EXIT_OK if ok else EXIT_BLOCKED
+
+
+def demo(args: argparse.Namespace, settings: Settings) -> int:
+    from orchestration.progress import progress
+    from sources.generator.cli import main as generate
+
+    if args.regenerate or not any(settings.landing.glob("20??-??")):
+        progress("generate", f"demo council ({args.months} months, seed {args.seed}) -> {settings.landing}")
+        generate(["--out", str(settings.landing), "--months", str(args.months), "--seed", str(args.seed)])
+    return refresh(settings, requested_months(settings.landing, None))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = load_settings().with_overrides(
+        landing=args.landing.resolve(), warehouse=args.warehouse.resolve(), exports=args.exports.resolve(),
+        council=args.council,
+    )
+    if args.command == "demo":
+        return demo(args, settings)
+    try:
+        months = requested_months(settings.landing, args.month)
+    except ValueError as exc:
+        print(f"ascw: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return refresh(settings, months)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

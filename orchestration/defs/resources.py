@@ -1,0 +1,90 @@
+"""Resources: the warehouse (paths + DuckDB connections) and the dbt CLI."""
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DbtCliResource, DbtProject
+
+from orchestration.settings import DBT_PROJECT_DIR, load_settings
+
+
+class WarehouseBusy(RuntimeError):
+    """The warehouse file is locked by another process (an analyst's session, another run)."""
+
+
+def open_warehouse(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the DuckDB warehouse, turning DuckDB's lock error into a message people can act on."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        raise WarehouseBusy(
+            f"The warehouse {path} is open in another process, so the refresh cannot write to it. "
+            "Close that session (analysts: query warehouse/marts_parquet/*.parquet instead, which a "
+            f"refresh never locks) and run the refresh again. DuckDB said: {exc}"
+        ) from exc
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Where the month's files come from and go to, and short-lived DuckDB connections.
+
+    Connections are opened per step and closed before dbt runs: DuckDB allows one writer
+    process, and dbt is a separate process.
+    """
+
+    landing: str
+    warehouse: str
+    exports: str
+    council: str = ""  # empty: taken from the landing directory's extracts
+
+    @property
+    def landing_path(self) -> Path:
+        return Path(self.landing)
+
+    @property
+    def warehouse_path(self) -> Path:
+        return Path(self.warehouse)
+
+    @property
+    def exports_path(self) -> Path:
+        return Path(self.exports)
+
+    @property
+    def side_dir(self) -> Path:
+        """Folder beside the warehouse for unpublished by-products (DQ reports, Parquet marts)."""
+        return self.warehouse_path.parent
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = open_warehouse(self.warehouse_path, read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def dbt_env(self) -> None:
+        """Point dbt's profile (env_var ASCW_WAREHOUSE / ASCW_COUNCIL) at this warehouse."""
+        os.environ["ASCW_WAREHOUSE"] = str(self.warehouse_path)
+        if self.council:
+            os.environ["ASCW_COUNCIL"] = self.council
+
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def default_resources() -> dict[str, object]:
+    s = load_settings()
+    return {
+        "warehouse": WarehouseResource(
+            landing=str(s.landing),
+            warehouse=str(s.warehouse),
+            exports=str(s.exports),
+            council=s.council or "",
+        ),
+        "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR)),
+    }

@@ -1,0 +1,68 @@
+"""The dbt project as Dagster assets: staging -> intermediate -> marts in one `dbt build`.
+
+The marts are full rebuilds over every loaded month (they are small), so a backfill of any
+range is a single dbt invocation. dbt tests become Dagster asset checks; their outcomes are
+also written to `audit.check_results` for every month of the run, because the publish step
+decides from that table (a failing dbt test does not block a downstream Python asset in
+Dagster today: see ../shared/STACK.md).
+"""
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from orchestration.dbt_results import results_from_run_results
+from orchestration.defs.partitions import monthly_partitions, months_of, single_run
+from orchestration.defs.resources import WarehouseResource, dbt_project
+from orchestration.gates import load_results, record_results
+from orchestration.progress import progress
+
+dbt_project.prepare_if_dev()
+
+
+class Translator(DagsterDbtTranslator):
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "source":
+            return "sources"
+        return "warehouse"
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    partitions_def=monthly_partitions,
+    backfill_policy=single_run,
+    dagster_dbt_translator=Translator(
+        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
+    ),
+    name="warehouse_models",
+)
+def warehouse_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator:
+    months = months_of(context)
+    with warehouse.connect() as con:
+        open_months = [m for m in months if not any(r.blocking for r in load_results(con, m))]
+    if not open_months:
+        # Nothing in this run can be published: do not rebuild the marts from a bad extract.
+        raise dg.Failure(description="dbt not run: every month of this run failed a blocking source check")
+    warehouse.dbt_env()
+    progress("dbt", f"dbt build for {months[0]}..{months[-1]}")
+    invocation = dbt.cli(
+        ["build", "--vars", f'{{"month_start": "{months[0]}", "month_end": "{months[-1]}"}}'],
+        context=context,
+        raise_on_error=False,
+    )
+    yield from invocation.stream()
+    run_results = invocation.get_artifact("run_results.json")
+    results = results_from_run_results(run_results, invocation.manifest, months)
+    with warehouse.connect() as con:
+        record_results(con, results)
+    failed = [r for r in results if not r.passed and r.severity == "ERROR"]
+    progress("dbt", f"{len(results) // max(len(months), 1)} dbt tests, {len(failed) // max(len(months), 1)} failing")
+    if not invocation.is_successful():
+        raise dg.Failure(
+            description="dbt build failed: "
+            + "; ".join(sorted({r.message for r in failed})[:5] or ["see the dbt log"])
+        )

@@ -1,0 +1,196 @@
+"""Check results: the dataclass every gate returns and their home, ``audit.check_results``.
+
+Rerunning a month replaces that month's rows of the same check name.  ``blocking_failures`` is
+what the publish step calls: it re-reads the table and fails closed (a month whose source checks
+or reconciliation checks were never recorded is blocked too).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any, Literal
+
+import duckdb
+
+from orchestration.months import month_label, parse_month
+
+Severity = Literal["ERROR", "WARN"]
+AUDIT_SCHEMA = "audit"
+RESULTS_TABLE = f"{AUDIT_SCHEMA}.check_results"
+
+# Marker checks each stage emits, so a month is only publishable once both stages ran.
+STAGE_MARKERS = {
+    "gates.source_checks.completed": "source checks (run_source_checks)",
+    "gates.reconciliation.completed": "reconciliation checks (run_reconciliation_checks)",
+}
+
+RESULTS_DDL = f"""CREATE TABLE IF NOT EXISTS {RESULTS_TABLE} (
+  month DATE, name VARCHAR, target VARCHAR, severity VARCHAR, passed BOOLEAN, skipped BOOLEAN,
+  message VARCHAR, file VARCHAR, "column" VARCHAR, examples JSON, observed JSON,
+  recorded_at TIMESTAMP
+)"""
+
+
+@dataclass
+class CheckResult:
+    name: str  # stable id, e.g. "controcc_service_lines.weekly_cost_equals_rate_x_units:Weekly Cost"
+    target: str  # table checked, e.g. "raw.controcc_service_lines"
+    severity: Severity
+    passed: bool
+    message: str
+    month: str | None = None  # YYYY-MM
+    file: str | None = None
+    column: str | None = None
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    observed: dict[str, Any] = field(default_factory=dict)
+    skipped: bool = False  # the check could not apply (e.g. mart not built yet); never blocks
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == "ERROR" and not self.passed and not self.skipped
+
+    @property
+    def status(self) -> str:
+        if self.skipped:
+            return "SKIPPED"
+        return "PASS" if self.passed else f"FAIL ({self.severity})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return json.loads(to_json(asdict(self)))
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, (date, datetime)):
+        return o.isoformat()
+    if isinstance(o, Decimal):
+        return float(o)
+    if hasattr(o, "item"):  # numpy scalars
+        return o.item()
+    return str(o)
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, default=_json_default, ensure_ascii=False)
+
+
+def ensure_results_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {AUDIT_SCHEMA}")
+    con.execute(RESULTS_DDL)
+
+
+def record_results(con: duckdb.DuckDBPyConnection, results: list[CheckResult]) -> None:
+    """Persist results; a rerun replaces rows of the same month + name."""
+    ensure_results_table(con)
+    if not results:
+        return
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    rows = [
+        (
+            parse_month(r.month) if r.month else None,
+            r.name,
+            r.target,
+            r.severity,
+            r.passed,
+            r.skipped,
+            r.message,
+            r.file,
+            r.column,
+            to_json(r.examples),
+            to_json(r.observed),
+            now,
+        )
+        for r in results
+    ]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.executemany(
+            f"DELETE FROM {RESULTS_TABLE} WHERE month IS NOT DISTINCT FROM ? AND name = ?",
+            sorted({(row[0], row[1]) for row in rows}, key=lambda k: (str(k[0]), k[1])),
+        )
+        con.executemany(f"INSERT INTO {RESULTS_TABLE} VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def clear_month(con: duckdb.DuckDBPyConnection, month: str) -> None:
+    """Forget a month's recorded results: a refresh of the month records every stage afresh, so
+    a check that failed last time and no longer applies cannot keep the month blocked."""
+    ensure_results_table(con)
+    con.execute(f"DELETE FROM {RESULTS_TABLE} WHERE month = ?", [parse_month(month)])
+
+
+def load_results(con: duckdb.DuckDBPyConnection, month: str) -> list[CheckResult]:
+    """Every recorded result of the month, in check-name order."""
+    ensure_results_table(con)
+    rows = con.execute(
+        f"""SELECT name, target, severity, passed, message, month, file, "column",
+                   CAST(examples AS VARCHAR), CAST(observed AS VARCHAR), skipped
+            FROM {RESULTS_TABLE} WHERE month = ? ORDER BY name""",
+        [parse_month(month)],
+    ).fetchall()
+    return [
+        CheckResult(
+            name=r[0],
+            target=r[1],
+            severity=r[2],
+            passed=bool(r[3]),
+            message=r[4],
+            month=month_label(r[5]) if r[5] else None,
+            file=r[6],
+            column=r[7],
+            examples=json.loads(r[8]) if r[8] else [],
+            observed=json.loads(r[9]) if r[9] else {},
+            skipped=bool(r[10]),
+        )
+        for r in rows
+    ]
+
+
+def blocking_failures(con: duckdb.DuckDBPyConnection, month: str) -> list[CheckResult]:
+    """Failed ERROR checks recorded for the month; a missing stage is itself a failure."""
+    recorded = load_results(con, month)
+    label = month_label(month)
+    names = {r.name for r in recorded}
+    missing = [
+        CheckResult(
+            name=marker,
+            target=RESULTS_TABLE,
+            severity="ERROR",
+            passed=False,
+            message=f"{label}: no {what} recorded in {RESULTS_TABLE}; run the gates before publishing",
+            month=label,
+        )
+        for marker, what in STAGE_MARKERS.items()
+        if marker not in names
+    ]
+    return missing + [r for r in recorded if r.blocking]
+
+
+def stage_marker(stage_name: str, month: str, results: list[CheckResult]) -> CheckResult:
+    """The result saying a stage ran to the end, with its own pass/fail counts."""
+    failed = [r for r in results if not r.passed and not r.skipped]
+    errors = sum(r.severity == "ERROR" for r in failed)
+    return CheckResult(
+        name=stage_name,
+        target=RESULTS_TABLE,
+        severity="WARN",
+        passed=True,
+        message=(
+            f"{STAGE_MARKERS[stage_name]} ran for {month_label(month)}: {len(results)} checks, "
+            f"{errors} failed ERROR, {len(failed) - errors} failed WARN"
+        ),
+        month=month_label(month),
+        observed={"checks": len(results), "failed_error": errors, "failed_warn": len(failed) - errors},
+    )
+
+
+def failure_message(file: str | None, column: str | None, count: int, what: str, first_line: int | None) -> str:
+    """``"<file>, column '<col>': <n> rows where <what> (first at line <k>)"``."""
+    where = ", ".join(p for p in (file, f"column '{column}'" if column else None) if p)
+    noun = "row" if count == 1 else "rows"
+    first = f" (first at line {first_line})" if first_line is not None else ""
+    return f"{where}: {count} {noun} where {what}{first}"

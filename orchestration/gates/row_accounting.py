@@ -1,0 +1,101 @@
+"""File-level checks from ``raw._load_log``: every expected monthly file present and loaded,
+``rows_read = rows_loaded + rows_rejected``, and the raw table holding ``rows_loaded`` rows of
+that load."""
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from orchestration.gates.config import GateConfig
+from orchestration.gates.results import CheckResult
+from orchestration.gates.sqlutil import qualified, raw_table, table_exists
+from orchestration.months import month_label, parse_month
+from sources.contracts import MONTHLY_FILE_TYPES, FileType
+
+LOAD_LOG = "raw._load_log"
+
+
+def latest_load(con: duckdb.DuckDBPyConnection, ft: FileType, month: str) -> dict[str, Any] | None:
+    """The newest ``_load_log`` row for the file type's file of the month, if any."""
+    if not table_exists(con, LOAD_LOG):
+        return None
+    cur = con.execute(
+        f"""SELECT * FROM {LOAD_LOG}
+            WHERE month = ? AND (file_type IN (?, ?) OR file = ?)
+            ORDER BY loaded_at DESC NULLS LAST LIMIT 1""",
+        [parse_month(month), ft.key, ft.raw_table, ft.file_name(month_label(month))],
+    )
+    row = cur.fetchone()
+    return dict(zip([d[0] for d in cur.description], row)) if row else None
+
+
+def _result(ft: FileType, month: str, check: str, passed: bool, message: str, config: GateConfig, **kw: Any) -> CheckResult:
+    name = f"{ft.key}.{check}"
+    return CheckResult(
+        name=name,
+        target=LOAD_LOG,
+        severity=config.severity_for(name, "ERROR"),  # type: ignore[arg-type]
+        passed=passed,
+        message=message,
+        month=month_label(month),
+        file=kw.pop("file", ft.file_name(month_label(month))),
+        column=None,
+        **kw,
+    )
+
+
+def file_checks(con: duckdb.DuckDBPyConnection, month: str, config: GateConfig) -> list[CheckResult]:
+    out: list[CheckResult] = []
+    statuses = {s.lower() for s in config.loaded_statuses}
+    for ft in MONTHLY_FILE_TYPES:
+        expected = ft.file_name(month_label(month))
+        log = latest_load(con, ft, month)
+        if log is None:
+            out.append(
+                _result(ft, month, "file_loaded", False,
+                        f"{expected}: file_loaded: expected monthly file not found in {LOAD_LOG} for {month_label(month)}",
+                        config)
+            )
+            continue
+        status = str(log.get("status") or "").lower()
+        ok = status in statuses
+        file = log.get("file") or expected
+        out.append(
+            _result(
+                ft, month, "file_loaded", ok,
+                f"{file}: file_loaded: status '{log.get('status')}'"
+                + ("" if ok else f" is not a loaded status ({', '.join(sorted(statuses))}): {log.get('message') or 'no message'}"),
+                config, file=file,
+                observed={"load_id": log.get("load_id"), "status": log.get("status"), "sha256": log.get("sha256")},
+            )
+        )
+        read, loaded, rejected = (log.get(k) for k in ("rows_read", "rows_loaded", "rows_rejected"))
+        balanced = None not in (read, loaded, rejected) and read == loaded + rejected
+        out.append(
+            _result(
+                ft, month, "rows_accounted", balanced,
+                f"{file}: rows_accounted: rows_read {read} "
+                + ("=" if balanced else "!=")
+                + f" rows_loaded {loaded} + rows_rejected {rejected}",
+                config, file=file,
+                observed={"rows_read": read, "rows_loaded": loaded, "rows_rejected": rejected},
+            )
+        )
+        table = raw_table(ft)
+        if ok and table_exists(con, table):
+            in_raw = con.execute(
+                f"SELECT count(*) FROM {qualified(table)} WHERE _month = ? AND _load_id = ?",
+                [parse_month(month), log.get("load_id")],
+            ).fetchone()[0]
+            same = loaded is not None and in_raw == loaded
+            out.append(
+                _result(
+                    ft, month, "rows_in_raw", same,
+                    f"{file}: rows_in_raw: {in_raw} rows of load {log.get('load_id')} in {table}, "
+                    + ("as logged" if same else f"but rows_loaded is {loaded}"),
+                    config, file=file,
+                    observed={"rows_in_raw": in_raw, "rows_loaded": loaded},
+                )
+            )
+    return out

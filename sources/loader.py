@@ -1,0 +1,440 @@
+"""Load the landing directory into DuckDB's ``raw`` schema (agreed API, see docs/TEAM_NOTES.md).
+
+``load_month(con, landing, month, council=None)`` loads the five monthly files of a month folder
+plus any ``ascs_responses_YYYY.csv`` in it; ``load_reference(con, landing)`` loads
+``<landing>/reference/*.csv``.  Each file is one load (``load_id``) with one ``raw._load_log``
+row.  Raw mirrors the landing directory as of the latest load: every attempt at a file replaces,
+in ONE transaction, that file's rows in its raw table (by ``_month`` for monthly files, by
+``_month`` + ``_file`` for annual files, the whole table for reference files) and its rows in
+``raw._rejects`` with the outcome - the decoded rows and row rejects when the file is accepted,
+no rows when it is rejected (plus one file-level reject) or missing.  Loading a month twice
+therefore leaves exactly the same rows.  ``raw._load_log`` is the history (append only).
+A CQC file may also be delivered as the published ``.ods`` (same name, ``.ods`` instead of
+``.csv``): its sheet is streamed to a temporary CSV first (`sources.ods`).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from xml.etree import ElementTree
+
+import duckdb
+
+from . import csv_io
+from . import landing as ld
+from . import pseudonymise as ps
+from .contracts import (
+    ANNUAL_FILE_TYPES,
+    FILE_TYPES,
+    LOAD_LOG_DDL,
+    RAW_SCHEMA,
+    REJECTS_DDL,
+    FileType,
+    raw_ddl,
+)
+from .landing import discover_months  # noqa: F401  (part of the loader API)
+from .month_checks import run_month_checks
+from .ods import CQC_SHEETS, OdsError, ods_to_csv
+from .reader import DecodedFile, read_source
+from .report import LOADER_CHECK_NAMES, FileLoad, LoadReport, SourceFileError, Status
+
+__all__ = [
+    "FileLoad",
+    "LoadReport",
+    "SourceFileError",
+    "discover_months",
+    "ensure_raw_schema",
+    "load_file",
+    "load_month",
+    "load_reference",
+]
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create schema ``raw``, every raw table, ``_load_log`` and ``_rejects`` if missing."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+    for ft in FILE_TYPES.values():
+        con.execute(raw_ddl(ft))
+    con.execute(LOAD_LOG_DDL)
+    con.execute(REJECTS_DDL)
+
+
+def _table(ft: FileType) -> str:
+    return f'{RAW_SCHEMA}."{ft.raw_table}"'
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The rows one load of a file replaces."""
+
+    raw_where: str
+    rejects_where: str
+    params: dict[str, object]
+
+    @classmethod
+    def of(cls, ft: FileType, month: date | None, file: str) -> Scope:
+        if ft.scope == "reference":
+            return cls("TRUE", "file_type = $ft AND month IS NULL", {"ft": ft.key})
+        if ft.scope == "annual":
+            return cls(
+                "_month = $m AND _file = $f",
+                "file_type = $ft AND month = $m AND file = $f",
+                {"ft": ft.key, "m": month, "f": file},
+            )
+        return cls("_month = $m", "file_type = $ft AND month = $m", {"ft": ft.key, "m": month})
+
+    def raw_params(self) -> dict[str, object]:
+        return {k: v for k, v in self.params.items() if f"${k}" in self.raw_where}
+
+
+def _insert_rows(
+    con: duckdb.DuckDBPyConnection, d: DecodedFile, month: date | None, load_id: str
+) -> None:
+    ft = d.file_type
+    cols = [f'"{c.name}"' for c in ft.columns]
+    target = list(cols)
+    select = list(cols)
+    if ft.wide_year_columns:
+        years = "[" + ", ".join(str(y) for y, _ in d.header.years) + "]"
+        target += [f'"{ft.extra["year_column"]}"', f'"{ft.extra["value_column"]}"']
+        select += [f"unnest({years})", "unnest(__values)"]
+    target += ["_month", "_file", "_line", "_load_id", "_extra"]
+    select += ["CAST($m AS DATE)", "$f", "_line", "$id", "_extra"]
+    con.execute(
+        f"INSERT INTO {_table(ft)} ({', '.join(target)}) SELECT {', '.join(select)}"
+        f" FROM {d.table} WHERE len(_errors) = 0 ORDER BY _line",
+        {"m": month, "f": d.file, "id": load_id},
+    )
+    con.execute(
+        'INSERT INTO raw._rejects SELECT $id, $ft, CAST($m AS DATE), $f, _line, e."column",'
+        f" e.value, e.reason, e.check_name, $at FROM (SELECT _line, unnest(_errors) AS e"
+        f" FROM {d.table} WHERE len(_errors) > 0) ORDER BY _line",
+        {"id": load_id, "ft": ft.key, "m": month, "f": d.file, "at": _now()},
+    )
+    stored = con.execute(
+        f"SELECT count(DISTINCT _line) FROM {_table(ft)} WHERE _load_id = $id", {"id": load_id}
+    ).fetchone()
+    if stored is None or stored[0] != d.rows_loaded:  # not `assert`: must survive python -O
+        raise AssertionError(f"{d.file}: {stored} records stored, {d.rows_loaded} expected")
+
+
+def _commit(
+    con: duckdb.DuckDBPyConnection,
+    ft: FileType,
+    month: date | None,
+    path: Path,
+    result: FileLoad,
+    *,
+    replace: bool = True,
+    decoded: DecodedFile | None = None,
+) -> None:
+    """Replace the file's scope with its outcome and log it, in one transaction."""
+    scope = Scope.of(ft, month, path.name)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if replace:
+            con.execute(f"DELETE FROM {_table(ft)} WHERE {scope.raw_where}", scope.raw_params())
+            con.execute(
+                f"DELETE FROM raw._rejects WHERE {scope.rejects_where}"
+                " AND list_contains($checks, check_name)",
+                {**scope.params, "checks": list(LOADER_CHECK_NAMES)},
+            )
+        if decoded is not None:
+            _insert_rows(con, decoded, month, result.load_id or "")
+        err = result.error
+        if err is not None:
+            con.execute(
+                "INSERT INTO raw._rejects VALUES ($id, $ft, $m, $f, $line, $col, $val, $reason,"
+                " $check, $at)",
+                {
+                    "id": result.load_id,
+                    "ft": ft.key,
+                    "m": month,
+                    "f": path.name,
+                    "line": err.line,
+                    "col": err.column,
+                    "val": err.value,
+                    "reason": err.reason + (f" (byte {err.byte})" if err.byte is not None else ""),
+                    "check": err.check,
+                    "at": _now(),
+                },
+            )
+        con.execute(
+            "INSERT INTO raw._load_log VALUES ($id, $ft, $m, $f, $p, $sha, $read, $loaded,"
+            " $rejected, $status, $msg, $at)",
+            {
+                "id": result.load_id,
+                "ft": ft.key,
+                "m": month,
+                "f": path.name,
+                "p": str(path),
+                "sha": result.sha256,
+                "read": result.rows_read,
+                "loaded": result.rows_loaded,
+                "rejected": result.rows_rejected,
+                "status": result.status,
+                "msg": result.message,
+                "at": _now(),
+            },
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _new_load_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _outcome(
+    ft: FileType,
+    file: str,
+    sha256: str | None,
+    status: Status,
+    month: str | None,
+    load_id: str,
+    *,
+    read: int = 0,
+    loaded: int = 0,
+    rejected: int = 0,
+    message: str = "",
+    error: SourceFileError | None = None,
+) -> FileLoad:
+    return FileLoad(
+        ft.key, file, sha256, read, loaded, rejected, status, message, month, load_id, error=error
+    )
+
+
+def _unchanged(con: duckdb.DuckDBPyConnection, ft: FileType, sha256: str) -> bool:
+    """A reference file whose content is already what its raw table holds."""
+    last = con.execute(
+        "SELECT load_id, sha256, status, rows_loaded FROM raw._load_log WHERE file_type = $ft"
+        " AND status IN ('loaded', 'rejected') ORDER BY loaded_at DESC LIMIT 1",
+        {"ft": ft.key},
+    ).fetchone()
+    if last is None or last[2] != "loaded" or last[1] != sha256:
+        return False
+    ids = {r[0] for r in con.execute(f"SELECT DISTINCT _load_id FROM {_table(ft)}").fetchall()}
+    return ids == ({last[0]} if last[3] else set())
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    ft: FileType,
+    path: Path,
+    *,
+    month: str | None = None,
+    council: str | None = None,
+    pseudo_key: str | None = None,
+    skip_unchanged: bool = False,
+    origin: Path | None = None,
+) -> FileLoad:
+    """Load one present landing file of type `ft` (month = the folder's YYYY-MM, or None).
+
+    `origin`: the file `path` was converted from (an .ods); its name and SHA-256 are logged.
+    """
+    ensure_raw_schema(con)
+    path = Path(path)
+    logged = Path(origin) if origin is not None else path
+    month_date = ld.month_bounds(month)[0] if month else None
+    load_id = _new_load_id()
+    scan = csv_io.scan_bytes(path)
+    sha = csv_io.scan_bytes(logged).sha256 if origin is not None else scan.sha256
+    if skip_unchanged and _unchanged(con, ft, sha):
+        result = _outcome(
+            ft,
+            logged.name,
+            sha,
+            "unchanged",
+            month,
+            load_id,
+            message="same SHA-256 as the loaded table: kept",
+        )
+        _commit(con, ft, month_date, logged, result, replace=False)
+        return result
+    pads = ps.HmacPads.from_key(ps.pseudo_key(pseudo_key))
+    decoded: DecodedFile | None = None
+    try:
+        try:
+            decoded = read_source(con, ft, path, scan, pads, file=logged.name)
+            if month is not None and ft.scope == "monthly":
+                run_month_checks(con, ft, decoded.table, logged.name, month, council)
+        except SourceFileError as err:
+            read = decoded.rows_read if decoded else 0
+            result = _outcome(
+                ft,
+                logged.name,
+                sha,
+                "rejected",
+                month,
+                load_id,
+                read=read,
+                rejected=read,
+                message=err.message,
+                error=err,
+            )
+            _commit(con, ft, month_date, logged, result)
+            return result
+        notes = [
+            f"{decoded.rows_rejected} row(s) rejected, see raw._rejects"
+            if decoded.rows_rejected
+            else ""
+        ]
+        if decoded.cqc is not None:
+            notes.append(f"date order {decoded.cqc.label}")
+        if origin is not None:
+            notes.append(f"read from sheet converted to {path.name}")
+        result = _outcome(
+            ft,
+            logged.name,
+            sha,
+            "loaded",
+            month,
+            load_id,
+            read=decoded.rows_read,
+            loaded=decoded.rows_loaded,
+            rejected=decoded.rows_rejected,
+            message="; ".join(filter(None, notes)),
+        )
+        _commit(con, ft, month_date, logged, result, decoded=decoded)
+        return result
+    finally:
+        if decoded is not None:
+            con.execute(f"DROP TABLE IF EXISTS {decoded.table}")
+
+
+def load_ods_file(
+    con: duckdb.DuckDBPyConnection,
+    ft: FileType,
+    ods: Path,
+    *,
+    month: str | None = None,
+    pseudo_key: str | None = None,
+) -> FileLoad:
+    """Load a CQC file published as .ods: its sheet is streamed to a temporary CSV first."""
+    ods = Path(ods)
+    with tempfile.TemporaryDirectory(prefix="ascw-ods-") as tmp:
+        csv_path = Path(tmp) / (ods.stem + ".csv")
+        try:
+            ods_to_csv(ods, CQC_SHEETS[ft.key], csv_path)
+        except (OdsError, zipfile.BadZipFile, ElementTree.ParseError, ValueError) as exc:
+            err = SourceFileError(
+                ods.name, None, None, f"unreadable .ods: {exc}", check="file_structure"
+            )
+            sha = csv_io.scan_bytes(ods).sha256
+            result = _outcome(
+                ft, ods.name, sha, "rejected", month, _new_load_id(), message=err.message, error=err
+            )
+            _commit(con, ft, ld.month_bounds(month)[0] if month else None, ods, result)
+            return result
+        return load_file(con, ft, csv_path, month=month, pseudo_key=pseudo_key, origin=ods)
+
+
+def _missing(
+    con: duckdb.DuckDBPyConnection, ft: FileType, path: Path, month: str, reason: str
+) -> FileLoad:
+    result = _outcome(ft, path.name, None, "missing", month, _new_load_id(), message=reason)
+    _commit(con, ft, ld.month_bounds(month)[0], path, result)
+    return result
+
+
+def _drop_vanished_annual(con: duckdb.DuckDBPyConnection, landing: Path, month: str) -> None:
+    """Annual files are optional: rows of one no longer in the folder are removed."""
+    present = [p.name for _, p in ld.annual_files(landing, month)]
+    m = ld.month_bounds(month)[0]
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for ft in ANNUAL_FILE_TYPES:
+            con.execute(
+                f"DELETE FROM {_table(ft)} WHERE _month = $m AND NOT list_contains($p, _file)",
+                {"m": m, "p": present},
+            )
+            con.execute(
+                "DELETE FROM raw._rejects WHERE file_type = $ft AND month = $m"
+                " AND NOT list_contains($p, file) AND list_contains($checks, check_name)",
+                {"ft": ft.key, "m": m, "p": present, "checks": list(LOADER_CHECK_NAMES)},
+            )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def load_month(
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    month: str,
+    *,
+    council: str | None = None,
+    pseudo_key: str | None = None,
+) -> LoadReport:
+    """Load every monthly file of ``<landing>/<month>/`` (+ annual survey files found there).
+
+    A monthly file that is absent is logged with status ``missing``; a file that breaks the
+    contract with status ``rejected`` (see `SourceFileError`).  ``council``: the ONS code the
+    CLD ``LA Code`` must equal; None = the file's own (single) council.
+    """
+    ld.check_month(month)
+    landing = Path(landing)
+    ensure_raw_schema(con)
+    report = LoadReport()
+    folder_exists = ld.month_dir(landing, month).is_dir()
+    for ft, path in ld.monthly_files(landing, month):
+        ods = path.with_suffix(".ods")
+        if path.is_file():
+            report.add(
+                load_file(con, ft, path, month=month, council=council, pseudo_key=pseudo_key)
+            )
+        elif ft.key in CQC_SHEETS and ods.is_file():
+            report.add(load_ods_file(con, ft, ods, month=month, pseudo_key=pseudo_key))
+        else:
+            why = "file not found" if folder_exists else f"month folder {month} not found"
+            report.add(_missing(con, ft, path, month, f"{why}: expected {path}"))
+    _drop_vanished_annual(con, landing, month)
+    for ft, path in ld.annual_files(landing, month):
+        report.add(load_file(con, ft, path, month=month, pseudo_key=pseudo_key))
+    return report
+
+
+def load_reference(
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    *,
+    force: bool = False,
+    pseudo_key: str | None = None,
+) -> LoadReport:
+    """Load ``<landing>/reference/*.csv``: a present file replaces its table unless unchanged.
+
+    Status ``unchanged``: same SHA-256 as the load the table holds (skipped; ``force=True``
+    reloads anyway).  Status ``absent``: no such file; the table is left as it is.
+    """
+    landing = Path(landing)
+    ensure_raw_schema(con)
+    report = LoadReport()
+    for ft, path in ld.reference_files(landing):
+        if path.is_file():
+            report.add(load_file(con, ft, path, pseudo_key=pseudo_key, skip_unchanged=not force))
+        else:
+            result = _outcome(
+                ft,
+                path.name,
+                None,
+                "absent",
+                None,
+                _new_load_id(),
+                message=f"not in {path.parent}: table left unchanged",
+            )
+            _commit(con, ft, None, path, result, replace=False)
+            report.add(result)
+    return report

@@ -1,0 +1,57 @@
+"""Helpers for the end-to-end tests: a generated landing directory and a refresh through `ascw`."""
+import hashlib
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from orchestration.cli import main as ascw
+
+
+@dataclass(frozen=True)
+class Site:
+    landing: Path
+    warehouse: Path
+    exports: Path
+
+    def refresh(self, *which: str) -> int:
+        return ascw(["refresh", *which, "--landing", str(self.landing), "--warehouse", str(self.warehouse),
+                     "--exports", str(self.exports)])
+
+    def copy_to(self, dest: Path) -> "Site":
+        shutil.copytree(self.landing, dest / "landing")
+        shutil.copytree(self.exports, dest / "exports")
+        (dest / "warehouse").mkdir()
+        shutil.copy2(self.warehouse, dest / "warehouse" / self.warehouse.name)
+        return Site(dest / "landing", dest / "warehouse" / self.warehouse.name, dest / "exports")
+
+
+def generate(out: Path, months: int, end_month: str = "2024-03", seed: int = 7) -> None:
+    from sources.generator.cli import main as gen
+
+    gen(["--out", str(out), "--months", str(months), "--seed", str(seed), "--end-month", end_month])
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """relative path -> SHA-256 of every file under the folder."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def mart_digests(warehouse: Path) -> dict[str, str]:
+    """mart name -> order-independent digest of its rows."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        names = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema='marts' order by 1").fetchall()]
+        return {
+            n: con.execute(
+                f'select count(*), coalesce(sum(hash(t)), 0)::varchar from (select * from marts."{n}") t'
+            ).fetchone().__repr__()
+            for n in names
+        }
+    finally:
+        con.close()

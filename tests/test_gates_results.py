@@ -1,0 +1,122 @@
+"""audit.check_results persistence, the publish-side read, the HTML report, the manifest summary
+and GateConfig overrides."""
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+import gates_fixtures as fx
+from orchestration.gates import (
+    CheckResult,
+    GateConfig,
+    blocking_failures,
+    load_gate_config,
+    load_results,
+    record_results,
+    render_report_html,
+    run_reconciliation_checks,
+    run_source_checks,
+    summary_for_manifest,
+)
+from orchestration.gates.results import stage_marker
+
+
+def _result(name: str, passed: bool, severity: str = "ERROR", **kw) -> CheckResult:
+    return CheckResult(name=name, target="raw.x", severity=severity, passed=passed, message=f"{name} msg",
+                       month="2024-03", **kw)
+
+
+def _markers() -> list[CheckResult]:
+    return [stage_marker("gates.source_checks.completed", "2024-03", []),
+            stage_marker("gates.reconciliation.completed", "2024-03", [])]
+
+
+def test_record_replaces_same_month_and_name():
+    con = duckdb.connect()
+    record_results(con, [_result("a", False), _result("b", True), *_markers()])
+    record_results(con, [_result("a", True)])
+    rows = con.execute("SELECT name, passed FROM audit.check_results WHERE name IN ('a','b') ORDER BY name").fetchall()
+    assert rows == [("a", True), ("b", True)]
+    assert blocking_failures(con, "2024-03") == []
+    # another month is untouched by this month's rerun
+    other = CheckResult(name="a", target="raw.x", severity="ERROR", passed=False, message="m", month="2024-04")
+    record_results(con, [other])
+    record_results(con, [_result("a", True)])
+    assert [r.name for r in blocking_failures(con, "2024-04") if r.name == "a"] == ["a"]
+
+
+def test_blocking_failures_reads_back_error_failures_only():
+    con = duckdb.connect()
+    ex = [{"file": "f.csv", "line": 3, "Event Reference": "EV-2"}]
+    record_results(con, [_result("err", False, examples=ex, column="Event Type", file="f.csv",
+                                 observed={"failing_rows": 1}),
+                         _result("warn", False, "WARN"), _result("ok", True), *_markers()])
+    [b] = blocking_failures(con, "2024-03")
+    assert (b.name, b.severity, b.passed, b.column, b.file, b.examples, b.observed) == (
+        "err", "ERROR", False, "Event Type", "f.csv", ex, {"failing_rows": 1})
+    assert len(load_results(con, "2024-03")) == 5
+
+
+def test_blocking_failures_fails_closed_when_a_stage_never_ran():
+    con = duckdb.connect()
+    names = [r.name for r in blocking_failures(con, "2024-03")]
+    assert names == ["gates.source_checks.completed", "gates.reconciliation.completed"]
+    record_results(con, [_markers()[0]])
+    [missing] = blocking_failures(con, "2024-03")
+    assert missing.name == "gates.reconciliation.completed" and "run the gates" in missing.message
+
+
+def test_end_to_end_clean_month_is_publishable_and_defect_blocks():
+    con = fx.build_clean()
+    cfg = GateConfig()
+    record_results(con, run_source_checks(con, fx.MONTH, cfg))
+    record_results(con, run_reconciliation_checks(con, fx.MONTH, fx.COUNCIL, cfg))
+    assert blocking_failures(con, fx.MONTH) == []
+    con.execute("""UPDATE raw.controcc_service_lines SET "Weekly Cost" = 999 WHERE _month = '2024-03-01' AND _line = 2""")
+    record_results(con, run_source_checks(con, fx.MONTH, cfg))
+    names = {r.name for r in blocking_failures(con, fx.MONTH)}
+    assert "controcc_service_lines.weekly_cost_equals_rate_x_units:Weekly Cost" in names
+
+
+def test_report_html_lists_checks_and_examples_without_personal_data():
+    fail = _result("controcc_service_lines.weekly_cost_equals_rate_x_units:Weekly Cost", False,
+                   file="controcc_service_lines_2024-03.csv", column="Weekly Cost",
+                   examples=[{"file": "controcc_service_lines_2024-03.csv", "line": i, "Service Agreement ID": f"SA{i}",
+                              "Date of Birth": "1940-05-17", "Weekly Cost": "<b>1</b>"} for i in range(2, 10)])
+    warn = _result("las_cld.in_code_list:Ethnicity", False, "WARN")
+    html = render_report_html([fail, warn, _result("ok", True)], "2024-03")
+    assert html.startswith("<!DOCTYPE html>") and "Blocked" in html
+    assert "FAIL (ERROR)" in html and "FAIL (WARN)" in html and "PASS" in html
+    assert "SA2" in html and "SA6" in html and "SA7" not in html  # at most 5 examples
+    assert "1940-05-17" not in html and "Date of Birth" not in html
+    assert "<b>1</b>" not in html and "&lt;b&gt;1&lt;/b&gt;" in html
+    assert html.index("weekly_cost") < html.index("in_code_list:Ethnicity") < html.index(">ok<")
+
+
+def test_summary_for_manifest_is_json_and_counts():
+    results = [_result("a", False), _result("b", False, "WARN"), _result("c", True),
+               _result("d", True, skipped=True)]
+    s = summary_for_manifest(results)
+    json.dumps(s)
+    assert (s["month"], s["checks"], s["passed"], s["failed_error"], s["failed_warn"], s["skipped"], s["blocked"]) == (
+        "2024-03", 4, 1, 1, 1, 1, True)
+    assert s["results"][0]["name"] == "a" and s["results"][0]["status"] == "FAIL (ERROR)"
+    assert summary_for_manifest([_result("c", True)])["blocked"] is False
+
+
+def test_gate_config_from_yml_and_env(tmp_path):
+    yml = tmp_path / "gates.yml"
+    yml.write_text("gates:\n  drift_threshold: 0.5\n  severities:\n    '*.drift:rows': WARN\n", encoding="utf-8")
+    cfg = load_gate_config(yml, env={"ASCW_GATE_RECONCILIATION_TOLERANCE": "0.05", "ASCW_GATE_COST_CEILING": "5000"})
+    assert (cfg.drift_threshold, cfg.reconciliation_tolerance, cfg.cost_ceiling) == (0.5, 0.05, 5000.0)
+    assert cfg.severity_for("las_cld.drift:rows", "ERROR") == "WARN"
+    assert cfg.severity_for("las_cld.unique:Event Reference", "ERROR") == "ERROR"
+    env_only = load_gate_config(env={"ASCW_GATE_SEVERITIES": "las_cld.in_code_list:Gender=ERROR"})
+    assert env_only.severity_for("las_cld.in_code_list:Gender", "WARN") == "ERROR"
+    assert load_gate_config(env={}) == GateConfig()
+    with pytest.raises(ValueError):
+        load_gate_config(env={"ASCW_GATE_SEVERITIES": "x=FATAL"})
+    with pytest.raises(ValueError):
+        GateConfig(drift_threshold=0)

@@ -1,0 +1,97 @@
+"""End to end through `ascw refresh`: a generated council, every month published, a second
+refresh changes nothing, and nothing personal leaves the warehouse."""
+import csv
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from tests.pipeline_helpers import Site, generate, mart_digests, tree_digest
+
+pytestmark = pytest.mark.slow
+MONTHS = ["2023-12", "2024-01", "2024-02", "2024-03"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: Path) -> Site:
+    root = tmp_path_factory.mktemp("e2e")
+    generate(root / "landing", months=len(MONTHS))
+    s = Site(root / "landing", root / "warehouse" / "ascw.duckdb", root / "exports")
+    assert s.refresh("--all") == 0
+    return s
+
+
+def test_every_month_is_published_with_the_whole_pack(site: Site) -> None:
+    assert sorted(p.name for p in site.exports.iterdir() if p.is_dir()) == MONTHS
+    for m in MONTHS:
+        pack = site.exports / m
+        for name in ("kpi_pack.xlsx", "kpi_monthly.csv", "mps_tables.xlsx", "report.html", "manifest.json"):
+            assert (pack / name).is_file(), f"{m}/{name} missing"
+        manifest = json.loads((pack / "manifest.json").read_text())
+        assert m in json.dumps(manifest)
+        assert not list(site.exports.glob(".tmp*")), "temporary publish folders left behind"
+
+
+def test_second_refresh_of_a_month_changes_nothing(site: Site) -> None:
+    before_exports, before_marts = tree_digest(site.exports), mart_digests(site.warehouse)
+    assert site.refresh("--month", MONTHS[-1]) == 0
+    assert tree_digest(site.exports) == before_exports
+    assert mart_digests(site.warehouse) == before_marts
+
+
+def _published_text(exports: Path) -> str:
+    chunks: list[str] = []
+    for p in sorted(exports.rglob("*")):
+        if p.suffix in (".csv", ".json", ".html"):
+            chunks.append(p.read_text(encoding="utf-8"))
+        elif p.suffix == ".xlsx":
+            wb = openpyxl.load_workbook(p, read_only=True)
+            for ws in wb.worksheets:
+                for row in ws.iter_rows(values_only=True):
+                    chunks.append(" ".join("" if v is None else str(v) for v in row))
+    return "\n".join(chunks)
+
+
+def test_no_person_identifier_date_of_birth_or_postcode_is_published(site: Site) -> None:
+    text = _published_text(site.exports)
+    people: dict[str, set[str]] = {"id": set(), "nhs": set(), "dob": set(), "postcode": set()}
+    for f in site.landing.glob("*/las_cld_*.csv"):
+        with f.open(encoding="utf-8-sig", newline="") as fh:
+            for row in csv.DictReader(fh):
+                people["id"].add(row["LA Person Unique Identifier"])
+                people["nhs"].add(row["NHS Number"])
+                if row["Date of Birth"] < "2005":  # people's, never a reporting month
+                    people["dob"].add(row["Date of Birth"])
+                people["postcode"].add(row["Postcode"])
+    con = duckdb.connect(str(site.warehouse), read_only=True)
+    hashed = {r[0] for r in con.execute('select distinct "LA Person Unique Identifier" from raw.las_cld').fetchall()}
+    con.close()
+    tokens = set(re.findall(r"[A-Za-z0-9-]+(?: [0-9][A-Z]{2})?", text))
+    for kind, values in people.items():
+        leaked = {v for v in values if v and len(v) > 4 and (v in tokens or v in text)}
+        assert not leaked, f"published files contain person {kind}s, e.g. {sorted(leaked)[:3]}"
+    assert not {h for h in hashed if h in text}, "published files contain pseudonymised person ids"
+
+
+def test_no_clear_identifier_is_stored_in_the_warehouse(site: Site) -> None:
+    ids = set()
+    for f in site.landing.glob("*/las_cld_*.csv"):
+        with f.open(encoding="utf-8-sig", newline="") as fh:
+            ids |= {r["LA Person Unique Identifier"] for r in csv.DictReader(fh)}
+    con = duckdb.connect(str(site.warehouse), read_only=True)
+    tables = con.execute(
+        "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE'").fetchall()
+    sample = sorted(ids)[:50]
+    for schema, table in tables:
+        cols = [r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_schema=? and table_name=? "
+            "and data_type = 'VARCHAR'", [schema, table]).fetchall()]
+        for c in cols:
+            hit = con.execute(
+                f'select count(*) from "{schema}"."{table}" where "{c}" in (select unnest(?::varchar[]))', [sample]
+            ).fetchone()[0]
+            assert hit == 0, f"clear person id stored in {schema}.{table}.{c}"
+    con.close()
