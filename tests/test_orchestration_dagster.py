@@ -41,12 +41,12 @@ def test_sensor_requests_complete_months_once(defs: dg.Definitions, tmp_path: Pa
         for name in expected_files(month)[: n]:
             (tmp_path / month / name).write_text("x\n")
     sensor = defs.resolve_sensor_def("landing_sensor")
-    first = sensor.evaluate_tick(dg.build_sensor_context(cursor=None))
+    first = sensor.evaluate_tick(dg.build_sensor_context(cursor=None, definitions=defs))
     assert [r.partition_key for r in first.run_requests] == ["2024-02-01"]
     assert first.run_requests[0].run_key.startswith("2024-02:")
-    again = sensor.evaluate_tick(dg.build_sensor_context(cursor=first.cursor))
+    again = sensor.evaluate_tick(dg.build_sensor_context(cursor=first.cursor, definitions=defs))
     assert again.run_requests == []  # same files: no second run
     (tmp_path / "2024-03" / expected_files("2024-03")[-1]).write_text("x\n")  # the last file arrives
-    third = sensor.evaluate_tick(dg.build_sensor_context(cursor=again.cursor))
+    third = sensor.evaluate_tick(dg.build_sensor_context(cursor=again.cursor, definitions=defs))
     assert [r.partition_key for r in third.run_requests] == ["2024-03-01"]
     assert set(json.loads(third.cursor)) == {"2024-02", "2024-03"}
