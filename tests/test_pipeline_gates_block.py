@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.pipeline_helpers import Site, generate, tree_digest
+from pipeline_helpers import Site, generate, tree_digest
 
 pytestmark = pytest.mark.slow
 PREV, MONTH = "2024-02", "2024-03"

@@ -29,6 +29,7 @@ supplier_spend as (
 ranked as (
     select
         *,
+        sum(cost_days) over (partition by month, care_ladder_rung) as market_cost_days,
         100.0 * cast(cost_days as double)
             / cast(sum(cost_days) over (partition by month, care_ladder_rung) as double) as share_pct,
         row_number() over (
@@ -45,8 +46,12 @@ market as (
         count(*) as providers,
         count(*) filter (where in_area) as providers_in_area,
         sum(cost_days) as cost_days,
-        sum(share_pct) filter (where supplier_rank <= 5) as top5_share_pct,
-        sum(share_pct * share_pct) as hhi,
+        -- Sums are taken over exact DECIMAL pennies-x-days and divided once, so the result does
+        -- not depend on the order DuckDB's threads add rows in (a rerun gives identical tables).
+        100.0 * cast(sum(cost_days) filter (where supplier_rank <= 5) as double)
+            / cast(any_value(market_cost_days) as double) as top5_share_pct,
+        10000.0 * cast(sum(cast(cost_days * 100 as hugeint) * cast(cost_days * 100 as hugeint)) as double)
+            / power(cast(any_value(market_cost_days) * 100 as double), 2) as hhi,
         max(share_pct) as largest_supplier_share_pct,
         max(supplier_id) filter (where supplier_rank = 1) as largest_supplier_id
     from ranked

@@ -27,7 +27,7 @@ final as (
         cast("Q3a" as integer)                     as q3a,
         cast("Q7a" as integer)                     as q7a,
         cast("Q7b" as integer)                     as q7b,
-        coalesce(cast("Weight" as double), 1.0)    as weight,
+        coalesce(cast("Weight" as decimal(18, 6)), 1)    as weight,  -- exact: sums must not depend on row order
         available_from_month,
         _file                                      as source_file,
         _line                                      as source_line

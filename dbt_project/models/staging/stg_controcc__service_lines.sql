@@ -33,7 +33,7 @@ final as (
         "End Date"                                                             as end_date,
         "Unit Rate"                                                            as unit_rate,
         {{ canonical_code('Rate Unit', '"Rate Unit"') }}                       as rate_unit,
-        "Planned Units per Week"                                               as planned_units_per_week,
+        cast("Planned Units per Week" as decimal(18, 4))                       as planned_units_per_week,
         "Weekly Cost"                                                          as weekly_cost,
         {{ canonical_code('Funding Source', '"Funding Source"') }}             as funding_source,
         "Client Contribution Weekly"                                           as client_contribution_weekly,

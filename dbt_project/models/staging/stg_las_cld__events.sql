@@ -49,7 +49,7 @@ final as (
         nullif(trim("Review Outcomes Achieved"), '')                           as review_outcomes_achieved,
         "Unit Cost"                                                            as unit_cost,
         {{ canonical_code('Cost Frequency (Unit Type)', '"Cost Frequency (Unit Type)"') }} as cost_frequency,
-        "Planned units per week"                                               as planned_units_per_week,
+        cast("Planned units per week" as decimal(18, 4))                       as planned_units_per_week,
         _month                                                                 as source_month,
         _file                                                                  as source_file,
         _line                                                                  as source_line,
