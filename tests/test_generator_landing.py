@@ -182,6 +182,13 @@ def test_payments_are_in_arrears_and_reconcile_with_committed_cost(con: duckdb.D
     assert {"Paid", "Reversed"} <= statuses
     assert con.execute("""select count(*) from pay where "Payment Status" = 'Reversed'
                           and "Amount"::decimal(18, 2) >= 0""").fetchone()[0] == 0
+    orphan_reversals = con.execute("""
+        select count(*) from pay r where "Payment Status" = 'Reversed' and not exists (
+            select 1 from pay p where p."Payment Status" = 'Paid' and p.fm < r.fm
+              and p."Service Agreement ID" = r."Service Agreement ID" and p."Line No" = r."Line No"
+              and p."Period Start" = r."Period Start")
+    """).fetchone()[0]
+    assert orphan_reversals == 0
     arrears = con.execute("""select count(*) from pay where strptime("Period End", '%d/%m/%Y')::date
                              >= strptime("Payment Date", '%d/%m/%Y')::date""").fetchone()[0]
     assert arrears == 0
@@ -279,3 +286,16 @@ def test_survey_scores(landing: Path) -> None:
         from read_csv('{landing}/{END}/ascs_responses_2024.csv', all_varchar=true)
     """).fetchone()
     assert 83 <= feel_safe <= 92 and 72 <= control <= 82 and n >= 400
+
+
+def test_keys_are_unique_within_each_file(con: duckdb.DuckDBPyConnection) -> None:
+    checks = {
+        "lines": '"Service Agreement ID", "Line No"',
+        "cld": '"Event Reference"',
+        "hsca": '"Location ID"',
+    }
+    for table, key in checks.items():
+        n, distinct = con.execute(f"select count(*), count(distinct (fm, {key})) from {table}").fetchone()
+        assert n == distinct, table
+    n, distinct = con.execute('select count(*), count(distinct "Payment ID") from pay').fetchone()
+    assert n == distinct

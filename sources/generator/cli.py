@@ -14,9 +14,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ascw-generate", description=__doc__)
     p.add_argument("--out", "-o", type=Path, required=True, help="landing directory to write")
     p.add_argument("--council", default=DEFAULT_COUNCIL, help="ONS code of the council (default: Bristol)")
-    p.add_argument("--months", type=int, default=DEFAULT_MONTHS, help="number of monthly partitions")
+    p.add_argument("--months", type=int, default=DEFAULT_MONTHS, help="number of monthly partitions (default 36)")
     p.add_argument("--end-month", default=DEFAULT_END_MONTH, help="last month, YYYY-MM (default 2024-03)")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (same seed, same bytes)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (default 20240331; same seed, same bytes)")
     p.add_argument("--councils", type=int, default=1,
                    help="generate N councils into OUT/<ons_code>/ (scale tests); 1 writes into OUT")
     p.add_argument("--reference", type=Path, default=None,

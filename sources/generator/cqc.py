@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from sources.contracts import CQC_LATEST_RATINGS
 
 from .cqc_header import HSCA_ACTIVE_LOCATIONS_HEADER
-from .extracts import stable_fraction
+from .extracts import render, stable_fraction
 from .geography import NHS_REGIONS
 from .model import Location
 from .timeline import dmy, last_day, mdy
@@ -56,6 +56,8 @@ class CqcWriter:
     def __init__(self, locations: list[Location]):
         self.locations = sorted(locations, key=lambda x: x.loc_id)
         self._templates: dict[str, list[str]] = {}
+        self._hsca_cache: dict[tuple[str, int], str] = {}
+        self._ratings_cache: dict[tuple[str, int], list[str]] = {}
 
     def _template(self, loc: Location) -> list[str]:
         t = self._templates.get(loc.loc_id)
@@ -92,19 +94,24 @@ class CqcWriter:
         self._templates[loc.loc_id] = row
         return row
 
-    def hsca_rows(self, ym: tuple[int, int]) -> Iterator[list[str]]:
+    def hsca_lines(self, ym: tuple[int, int]) -> Iterator[str]:
+        """Rendered rows of the register on the month's last day (cached per location and rating)."""
         day = last_day(ym)
         i_rating, i_pub = _IDX["Location Latest Overall Rating"], _IDX["Publication Date"]
         for loc in self.locations:
             if not on_register(loc, day):
                 continue
-            row = list(self._template(loc))
             r = loc.rating_at(day)
-            if r is not None:
-                row[i_rating], row[i_pub] = r[1], dmy(r[0])
-            yield row
+            key = (loc.loc_id, r[0] if r else 0)
+            line = self._hsca_cache.get(key)
+            if line is None:
+                row = list(self._template(loc))
+                if r is not None:
+                    row[i_rating], row[i_pub] = r[1], dmy(r[0])
+                line = self._hsca_cache[key] = render(row)
+            yield line
 
-    def ratings_rows(self, ym: tuple[int, int]) -> Iterator[list[str]]:
+    def ratings_lines(self, ym: tuple[int, int]) -> Iterator[str]:
         day = last_day(ym)
         for loc in self.locations:
             if not on_register(loc, day):
@@ -112,17 +119,25 @@ class CqcWriter:
             r = loc.rating_at(day)
             if r is None:
                 continue
-            care_home, category, _, _, group = KIND[loc.kind]
-            ccg_code, ccg_name = _ccg(loc)
-            base = [loc.loc_id, loc.ods, loc.name, care_home, "Social Care Org", category, loc.street, "",
-                    _city(loc), loc.postcode, loc.la.cqc_name, loc.la.region_name,
-                    NHS_REGIONS.get(loc.la.region, ""), ccg_code, ccg_name, "", ""]
-            tail = [mdy(r[0]), "Location", "N", f"http://www.cqc.org.uk/location/{loc.loc_id}",
-                    loc.provider_id, loc.provider_name, loc.brand[0], loc.brand[1]]
-            groups = ["Overall"]
-            if group and stable_fraction(loc.loc_id + "g") < 0.1:
-                groups.append(group)
-            for g in groups:
-                yield base + [g, "Overall", ratings_case(loc, r[1])] + tail
-                for d, rating in zip(DOMAINS, r[2]):
-                    yield base + [g, d, ratings_case(loc, rating)] + tail
+            key = (loc.loc_id, r[0])
+            lines = self._ratings_cache.get(key)
+            if lines is None:
+                lines = self._ratings_cache[key] = [render(row) for row in self._ratings_rows(loc, r)]
+            yield from lines
+
+    @staticmethod
+    def _ratings_rows(loc: Location, r: tuple[int, str, tuple[str, ...]]) -> Iterator[list[str]]:
+        care_home, category, _, _, group = KIND[loc.kind]
+        ccg_code, ccg_name = _ccg(loc)
+        base = [loc.loc_id, loc.ods, loc.name, care_home, "Social Care Org", category, loc.street, "",
+                _city(loc), loc.postcode, loc.la.cqc_name, loc.la.region_name,
+                NHS_REGIONS.get(loc.la.region, ""), ccg_code, ccg_name, "", ""]
+        tail = [mdy(r[0]), "Location", "N", f"http://www.cqc.org.uk/location/{loc.loc_id}",
+                loc.provider_id, loc.provider_name, loc.brand[0], loc.brand[1]]
+        groups = ["Overall"]
+        if group and stable_fraction(loc.loc_id + "g") < 0.1:
+            groups.append(group)
+        for g in groups:
+            yield base + [g, "Overall", ratings_case(loc, r[1])] + tail
+            for d, rating in zip(DOMAINS, r[2]):
+                yield base + [g, d, ratings_case(loc, rating)] + tail

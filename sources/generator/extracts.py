@@ -70,7 +70,10 @@ def q(value: str) -> str:
 
 
 def render(fields: list[str]) -> str:
-    return ",".join(q(f) for f in fields)
+    line = ",".join(fields)
+    if '"' in line or "\n" in line or "\r" in line or line.count(",") != len(fields) - 1:
+        return ",".join(q(f) for f in fields)
+    return line
 
 
 class CldWriter:
@@ -88,30 +91,30 @@ class CldWriter:
         self.starts = [e.start for e in self.events]
         self.r2_from = first_day(r2_from)
         self.r2_share = r2_share
-        self._cache: dict[int, tuple[tuple[bool, bool, bool, int], str]] = {}
+        self._cache: dict[int, tuple[tuple[bool, int], str]] = {}
         self._r2_flags = [stable_fraction(e.ref) < r2_share for e in self.events]
+        self._ends = [e.end for e in self.events]
+        # days on which an event's text can change: its end, its person's death, each new line
+        self._changes = [sorted({d for d in (e.end, e.person.dod, *(pc.start for pc in e.pieces))
+                                 if d is not None and d != OPEN}) for e in self.events]
 
     def lines(self, ym: tuple[int, int]) -> Iterator[str]:
         rs, re_ = first_day(add_months(ym, -11)), last_day(ym)
         use_r2 = re_ >= self.r2_from
         hi = bisect_right(self.starts, re_)
         prefix = render([self.council.code, iso(rs), iso(re_)]) + ","
-        cache = self._cache
-        r2_flags = self._r2_flags
+        cache, flags, ends, changes = self._cache, self._r2_flags, self._ends, self._changes
         for i in range(hi):
-            ev = self.events[i]
-            ended = ev.end != OPEN and ev.end <= re_
-            if ended and ev.end < rs:
+            if ends[i] < rs:
                 continue
-            rel2 = use_r2 and r2_flags[i]
-            dod = ev.person.dod
-            dod_known = dod is not None and dod <= re_
-            pc = _piece_at(ev.pieces, min(ev.end, re_)) if ev.pieces else None
-            state = (rel2, ended, dod_known, id(pc))
+            state = (use_r2 and flags[i], bisect_right(changes[i], re_))
             hit = cache.get(i)
             if hit is None or hit[0] != state:
-                hit = (state, self._body(ev, rel2, ended, dod_known, pc))
-                cache[i] = hit
+                ev = self.events[i]
+                dod = ev.person.dod
+                pc = _piece_at(ev.pieces, min(ev.end, re_)) if ev.pieces else None
+                body = self._body(ev, state[0], ev.end <= re_, dod is not None and dod <= re_, pc)
+                hit = cache[i] = (state, body)
             yield prefix + hit[1]
 
     def _body(self, ev: Event, rel2: bool, ended: bool, dod_known: bool, pc: Piece | None) -> str:
@@ -161,29 +164,41 @@ class ControccWriter:
     lines_header = CONTROCC_SERVICE_LINES.column_names
     payments_header = CONTROCC_PAYMENTS.column_names
 
-    def __init__(self, caseload: Caseload, payment_day: int = 10):
+    def __init__(self, caseload: Caseload, first_month: tuple[int, int], payment_day: int = 10):
         self.pieces = sorted(caseload.pieces, key=lambda p: (p.agreement, p.line_no))
         self.payment_day = payment_day
+        self._line_cache: dict[tuple[int, bool], str] = {}
+        self._active: dict[tuple[int, int], list[Piece]] = {}
+        # no line file exists before it: releases and reissues of earlier periods are left out (the
+        # first file still pays the month before it, as a real first extract would)
+        self.first_month = first_month
         self._payment_seq = 0
         self._payment_month: tuple[int, int] | None = None
 
-    def active(self, ym: tuple[int, int]) -> Iterator[Piece]:
-        ms, me = first_day(ym), last_day(ym)
-        for pc in self.pieces:
-            if pc.start <= me and pc.end >= ms:
-                yield pc
+    def active(self, ym: tuple[int, int]) -> list[Piece]:
+        """Lines active at any time in the month, in (agreement, line) order."""
+        if ym not in self._active:
+            ms, me = first_day(ym), last_day(ym)
+            self._active[ym] = [pc for pc in self.pieces if pc.start <= me and pc.end >= ms]
+        return self._active[ym]
 
-    def line_rows(self, ym: tuple[int, int]) -> Iterator[list[str]]:
+    def line_lines(self, ym: tuple[int, int]) -> Iterator[str]:
+        """Rendered service lines active in the month (cached per line and end-date state)."""
         me = last_day(ym)
+        cache = self._line_cache
         for pc in self.active(ym):
-            s = pc.supplier
-            yield [
-                pc.agreement, str(pc.line_no), pc.event.ref if pc.event else "", pc.person.pid,
-                pc.element[0], pc.element[1], s.sid, s.name, s.postcode, s.la.code,
-                s.location.loc_id if s.location else "", s.placement_la, dmy(pc.start),
-                dmy(pc.end) if pc.end <= me else "", money(pc.rate_p), pc.rate_unit, units_text(pc.units_q),
-                money(pc.weekly_p), pc.funding, money(pc.contribution_p),
-            ]
+            key = (id(pc), pc.end <= me)
+            line = cache.get(key)
+            if line is None:
+                s = pc.supplier
+                line = cache[key] = render([
+                    pc.agreement, str(pc.line_no), pc.event.ref if pc.event else "", pc.person.pid,
+                    pc.element[0], pc.element[1], s.sid, s.name, s.postcode, s.la.code,
+                    s.location.loc_id if s.location else "", s.placement_la, dmy(pc.start),
+                    dmy(pc.end) if pc.end <= me else "", money(pc.rate_p), pc.rate_unit, units_text(pc.units_q),
+                    money(pc.weekly_p), pc.funding, money(pc.contribution_p),
+                ])
+            yield line
 
     @staticmethod
     def exception(pc: Piece, period: int) -> str:
@@ -219,7 +234,7 @@ class ControccWriter:
             status = "Held" if exc == "hold" else "Paid"
             yield [self._payment_id(ym), pc.agreement, str(pc.line_no), pc.supplier.sid, a, b, units,
                    money(amount), paid_on, status, inv]
-        for pc in self.active(prev2):
+        for pc in (self.active(prev2) if prev2 >= self.first_month else ()):
             exc = self.exception(pc, first_day(prev2))
             if not exc:
                 continue

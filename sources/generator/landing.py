@@ -140,7 +140,7 @@ def generate_council(la: LocalAuthority, out: Path, months: int, end_month: str,
         "element_rung_map")
     put(ref / KPI_TARGETS.file_name(), KPI_TARGETS.column_names, _kpi_rows(reference), "kpi_targets")
 
-    state = _MonthWriter(la, caseload, builder.market.locations, add_months(end, -11), out, bom)
+    state = _MonthWriter(la, caseload, builder.market.locations, add_months(end, -11), month_seq[0], out, bom)
     chunks = _chunks(month_seq, workers)
     if len(chunks) > 1 and "fork" in mp.get_all_start_methods():
         global _STATE
@@ -168,10 +168,10 @@ def generate_council(la: LocalAuthority, out: Path, months: int, end_month: str,
 class _MonthWriter:
     """Writes the five monthly files of any months (each month depends only on the caseload)."""
 
-    def __init__(self, la: LocalAuthority, caseload, locations, r2_from: tuple[int, int], out: Path,  # type: ignore[no-untyped-def]
-                 bom: bool) -> None:
+    def __init__(self, la: LocalAuthority, caseload, locations, r2_from: tuple[int, int],  # type: ignore[no-untyped-def]
+                 first_month: tuple[int, int], out: Path, bom: bool) -> None:
         self.cld = CldWriter(la, caseload, r2_from)
-        self.controcc = ControccWriter(caseload)
+        self.controcc = ControccWriter(caseload, first_month)
         self.cqc = CqcWriter(locations)
         self.out, self.bom = out, bom
 
@@ -189,14 +189,14 @@ class _MonthWriter:
             label = month_label(ym)
             d = self.out / label
             add("las_cld", write_lines(d / LAS_CLD.file_name(label), LAS_CLD.column_names, self.cld.lines(ym), bom))
-            add("controcc_service_lines", write_csv(d / CONTROCC_SERVICE_LINES.file_name(label),
-                CONTROCC_SERVICE_LINES.column_names, self.controcc.line_rows(ym), bom))
+            add("controcc_service_lines", write_lines(d / CONTROCC_SERVICE_LINES.file_name(label),
+                CONTROCC_SERVICE_LINES.column_names, self.controcc.line_lines(ym), bom))
             add("controcc_payments", write_csv(d / CONTROCC_PAYMENTS.file_name(label),
                 CONTROCC_PAYMENTS.column_names, self.controcc.payment_rows(ym), bom))
-            add("cqc_hsca_active_locations", write_csv(d / CQC_HSCA_ACTIVE_LOCATIONS.file_name(label),
-                self.cqc.hsca_header, self.cqc.hsca_rows(ym), bom))
-            add("cqc_latest_ratings", write_csv(d / CQC_LATEST_RATINGS.file_name(label), self.cqc.ratings_header,
-                self.cqc.ratings_rows(ym), bom))
+            add("cqc_hsca_active_locations", write_lines(d / CQC_HSCA_ACTIVE_LOCATIONS.file_name(label),
+                self.cqc.hsca_header, self.cqc.hsca_lines(ym), bom))
+            add("cqc_latest_ratings", write_lines(d / CQC_LATEST_RATINGS.file_name(label), self.cqc.ratings_header,
+                self.cqc.ratings_lines(ym), bom))
         return rows, files
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .calibration import Targets, round_preserving, top_shares
+from .calibration import Targets, top_shares
 from .geography import LOCAL_AUTHORITIES, LocalAuthority, neighbours
 from .model import OPEN, Location, Supplier
 from .rungs import TIER3_BY_RUNG
@@ -280,8 +280,3 @@ def _fill_register(market: Market, namer: Namer, rng: np.random.Generator, histo
                 close = last_day(month_of(int(rng.integers(max(start + 60, history_start), end_day + 400))))
                 close = OPEN if close > end_day else close
             market.locations.append(make_location(namer, la, kind, start, close, end_day))
-
-
-def supplier_share_counts(n: int, weights: list[float]) -> list[int]:
-    w = np.array(weights, dtype=float)
-    return [int(x) for x in round_preserving(w / w.sum() * n, n)]

@@ -2,6 +2,7 @@
 totals (2011, 2021) and a plausible age structure."""
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 
 import numpy as np
@@ -47,6 +48,8 @@ def age_weights(la: LocalAuthority, year: int) -> np.ndarray:
     # ageing: older bands grow about 1.5% a year relative to the rest
     bands[13:] *= 1.015 ** (year - 2021)
     bands[17] *= 1.01 ** (year - 2021)
+    # a stable local wobble so neighbouring bands and areas are not identical
+    bands *= np.array([1 + ((zlib.crc32(f"{la.code}{i}".encode()) % 1000) / 1000 - 0.5) * 0.08 for i in range(18)])
     single = np.repeat(bands[:17] / 5.0, 5)  # ages 0..84
     tail = bands[17] * np.array([0.19, 0.17, 0.15, 0.13, 0.11, 0.25])  # 85..89, 90+
     return np.concatenate([single, tail])
@@ -90,7 +93,7 @@ def mye_rows(council: LocalAuthority, last_year: int) -> Iterator[list[object]]:
             ages = single_year(la, year, total)
             genders = [("Total", ages)]
             if la.code == council.code:
-                female_share = np.clip(np.linspace(0.49, 0.68, 91), 0, 1)
+                female_share = np.concatenate([np.full(60, 0.492), np.linspace(0.50, 0.72, 31)])
                 female = np.round(ages * female_share).astype(int)
                 genders += [("Male", ages - female), ("Female", female)]
             for gender, values in genders:
