@@ -23,7 +23,7 @@ bench: $(BIN)/.installed
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python bench/benchmark.py
 
 docs: $(BIN)/.installed
-	cd dbt_project && PATH="$(abspath $(BIN)):$$PATH" ASCW_WAREHOUSE=$(abspath warehouse/ascw.duckdb) $(abspath $(BIN))/dbt docs generate --profiles-dir .
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/ascw docs
 
 dev: $(BIN)/.installed
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dagster dev -w workspace.yaml

@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--all", action="store_true", help="every month in the landing directory")
     paths(r)
 
+    c = sub.add_parser("docs", help="generate the browsable dbt catalogue of every model and column")
+    paths(c)
+
     d = sub.add_parser("demo", help="generate the demo council and refresh every month")
     d.add_argument("--seed", type=int, default=42)
     d.add_argument("--months", type=int, default=36)
@@ -153,6 +156,29 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
     return refresh(settings, requested_months(settings.landing, None))
 
 
+def docs(settings: Settings) -> int:
+    """`dbt docs generate --static` against the warehouse: one self-contained HTML catalogue,
+    written beside the warehouse as dbt_docs/index.html (open it in a browser)."""
+    import shutil
+    import subprocess
+
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    target = settings.warehouse.parent / "dbt_target"
+    env = dict(os.environ, ASCW_WAREHOUSE=str(settings.warehouse))
+    dbt = Path(sys.executable).with_name("dbt")
+    cmd = [str(dbt if dbt.exists() else "dbt"), "docs", "generate", "--static", "--profiles-dir", str(DBT_PROJECT_DIR),
+           "--target-path", str(target), "--log-path", str(target / "logs"), "--quiet"]
+    done = subprocess.run(cmd, cwd=DBT_PROJECT_DIR, env=env)
+    if done.returncode:
+        return done.returncode
+    out = settings.warehouse.parent / "dbt_docs" / "index.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(target / "static_index.html", out)
+    print(f"dbt catalogue: {out}")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = load_settings().with_overrides(
@@ -161,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.command == "demo":
         return demo(args, settings)
+    if args.command == "docs":
+        return docs(settings)
     try:
         months = requested_months(settings.landing, args.month)
     except ValueError as exc:

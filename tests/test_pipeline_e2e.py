@@ -110,3 +110,12 @@ def test_no_clear_identifier_is_stored_in_the_warehouse(site: Site) -> None:
             ).fetchone()[0]
             assert hit == 0, f"clear person id stored in {schema}.{table}.{c}"
     con.close()
+
+
+def test_dbt_docs_catalogue_describes_every_mart(site: Site) -> None:
+    from orchestration.cli import main as ascw
+
+    assert ascw(["docs", "--warehouse", str(site.warehouse)]) == 0
+    html = (site.warehouse.parent / "dbt_docs" / "index.html").read_text(encoding="utf-8")
+    for mart in ("care_ladder_monthly", "provider_concentration_monthly", "kpi_monthly", "pct_activity", "hhi"):
+        assert mart in html

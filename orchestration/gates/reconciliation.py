@@ -217,9 +217,12 @@ def funding_line_check(ctx: _Ctx) -> CheckResult:
     rows = _rows(
         ctx.con,
         f"""
+        -- The month's CLD file holds every event open in its 12 months, so an event active at
+        -- the snapshot is in it and that row is its latest version up to this month (reading
+        -- only this month's rows keeps the check linear in the number of months loaded).
         WITH ev AS (
-            SELECT * FROM {qualified(t.cld)} WHERE _month <= ?
-            QUALIFY row_number() OVER (PARTITION BY trim("Event Reference") ORDER BY _month DESC, _line DESC) = 1
+            SELECT * FROM {qualified(t.cld)} WHERE _month = ?
+            QUALIFY row_number() OVER (PARTITION BY trim("Event Reference") ORDER BY _line DESC) = 1
         )
         SELECT _file AS file, _line AS line, "Event Reference", "LA Person Unique Identifier",
                "Service Type", "Delivery Mechanism", "Event Start Date"
