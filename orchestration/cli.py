@@ -116,18 +116,25 @@ def refresh(settings: Settings, months: list[str]) -> int:
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
-    con = open_warehouse(settings.warehouse)
-    try:
-        outcomes = read_outcomes(con, months, started)
-    finally:
-        con.close()
+    busy = False
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure and event.step_failure_data.error:
                 err = event.step_failure_data.error
                 msg = (err.message or "").strip().splitlines()[0][:400]
                 print(f"ascw: step {event.step_key} failed: {msg}", file=sys.stderr)
-    return summarise(outcomes)
+                busy |= "WarehouseBusy" in (err.cls_name or "") or "is open in another process" in msg
+    try:
+        con = open_warehouse(settings.warehouse)
+    except WarehouseBusy as exc:
+        print(f"ascw: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    try:
+        outcomes = read_outcomes(con, months, started)
+    finally:
+        con.close()
+    code = summarise(outcomes)
+    return EXIT_BUSY if busy and code != EXIT_OK else code
 
 
 def summarise(outcomes: dict[str, tuple[str, list[str]]]) -> int:

@@ -9,8 +9,10 @@ in ONE transaction, that file's rows in its raw table (by ``_month`` for monthly
 ``raw._rejects`` with the outcome - the decoded rows and row rejects when the file is accepted,
 no rows when it is rejected (plus one file-level reject) or missing.  Loading a month twice
 therefore leaves exactly the same rows.  ``raw._load_log`` is the history (append only).
-A CQC file may also be delivered as the published ``.ods`` (same name, ``.ods`` instead of
-``.csv``): its sheet is streamed to a temporary CSV first (`sources.ods`).
+A monthly file byte-for-byte equal to the file loaded for another month is rejected as a
+duplicate (`sources.duplicates`).  A CQC file may also be delivered as the published ``.ods``
+(same name, ``.ods`` instead of ``.csv``): its sheet is streamed to a temporary CSV first
+(`sources.ods`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from .contracts import (
     FileType,
     raw_ddl,
 )
+from .duplicates import check_not_duplicate
 from .landing import discover_months  # noqa: F401  (part of the loader API)
 from .month_checks import run_month_checks
 from .ods import CQC_SHEETS, OdsError, ods_to_csv
@@ -268,6 +271,7 @@ def load_file(
         try:
             decoded = read_source(con, ft, path, scan, pads, file=logged.name)
             if month is not None and ft.scope == "monthly":
+                check_not_duplicate(con, ft, sha, ld.month_bounds(month)[0], logged.name)
                 run_month_checks(con, ft, decoded.table, logged.name, month, council)
         except SourceFileError as err:
             read = decoded.rows_read if decoded else 0
@@ -292,6 +296,11 @@ def load_file(
         ]
         if decoded.cqc is not None:
             notes.append(f"date order {decoded.cqc.label}")
+        if ps.is_person_level(ft) and ps.is_demo_key(pseudo_key):
+            notes.append(f"pseudonymised with the public demo key: set {ps.ENV_VAR} for real data")
+        if decoded.header.extras and ps.is_person_level(ft):
+            names = ", ".join(repr(k) for k, _ in decoded.header.extras)
+            notes.append(f"extra column(s) {names} kept as keyed hashes only")
         if origin is not None:
             notes.append(f"read from sheet converted to {path.name}")
         result = _outcome(

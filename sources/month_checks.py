@@ -5,7 +5,9 @@ offending record rejects the whole file, naming line, column and value:
 
 * ``las_cld``: every ``Reporting Period End Date`` lies in the month; every ``LA Code`` equals
   the council (the ``council`` argument, else the file's most frequent LA Code, so a file that
-  mixes councils is rejected either way);
+  mixes councils is rejected either way); with no ``council`` argument, the LA Code must also be
+  the council of the CLD months already loaded in ``raw`` (a whole file of another council is
+  rejected instead of quietly starting a second council in the warehouse);
 * ``controcc_service_lines``: every line is active at some time in the month
   (``Start Date`` <= month end and ``End Date`` blank or >= month start);
 * ``controcc_payments``: every ``Payment Date`` lies in the month.
@@ -95,6 +97,16 @@ def council_from_data(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
     return row[0] if row else None
 
 
+def council_of_other_months(con: duckdb.DuckDBPyConnection, month: str) -> str | None:
+    """The most frequent LA Code of the CLD rows loaded for months other than `month`."""
+    row = con.execute(
+        'SELECT upper("LA Code") FROM raw.las_cld WHERE _month <> $m AND "LA Code" IS NOT NULL'
+        " GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+        {"m": month_bounds(month)[0]},
+    ).fetchone()
+    return row[0] if row else None
+
+
 def run_month_checks(
     con: duckdb.DuckDBPyConnection,
     ft: FileType,
@@ -107,6 +119,19 @@ def run_month_checks(
     used = council
     checks = month_checks(ft, month, council)
     if ft.key == LAS_CLD.key and council is None:
+        established = council_of_other_months(con, month)
+        if established is not None:
+            code = established.replace("'", "''")
+            shown = established.replace("{", "{{").replace("}", "}}")
+            checks.append(
+                FileCheck(
+                    "file_council",
+                    "LA Code",
+                    f"upper(\"LA Code\") <> '{code}'",
+                    f"LA Code {{value}} is not the council of the months already loaded"
+                    f" ({shown}); give the council explicitly (ASCW_COUNCIL) if it changed",
+                )
+            )
         used = council_from_data(con, table)
         if used is not None:
             code = used.replace("'", "''")

@@ -12,6 +12,10 @@
   join on it), and a different key gives unrelated hashes.
 * The key comes from the environment variable ``ASCW_PSEUDO_KEY``; without it the documented
   demo key `DEMO_KEY` is used (fine for the synthetic demo council, never for real data).
+* Unknown extra columns of a person-level file (one with a personal contract column: LAS CLD,
+  ContrOCC service lines) may hold anything a council adds (a client name, an address): their
+  values are stored in ``_extra`` only as the same keyed hash, under the column's name
+  (`extra_value_sql`); the names are also listed in the load log.
 * A person's `Postcode` is reduced to its outward code (``BS5 6XX`` -> ``BS5``); a value that is
   not a UK postcode or outward code cannot be reduced safely, so the row is rejected and the
   value kept in ``raw._rejects`` only as its hash.
@@ -26,7 +30,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from .contracts import Column
+from .contracts import Column, FileType
 
 ENV_VAR = "ASCW_PSEUDO_KEY"
 DEMO_KEY = "ascw-demo-pseudonymisation-key-not-for-real-data"
@@ -50,6 +54,11 @@ def pseudo_key(key: str | None = None) -> bytes:
     if not key:
         raise ValueError("pseudonymisation key must not be empty")
     return key.encode("utf-8")
+
+
+def is_demo_key(key: str | None = None) -> bool:
+    """True when `pseudo_key(key)` would be the public demo key (logged with every load)."""
+    return pseudo_key(key) == DEMO_KEY.encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -111,6 +120,17 @@ def outward_code(postcode: str) -> str | None:
     """Outward code of a UK postcode or outward code (``bs5 6xx`` -> ``BS5``), else None."""
     m = re.fullmatch(_POSTCODE_RE, re.sub(r"\s", "", postcode).upper())
     return m.group(1) if m else None
+
+
+def is_person_level(ft: FileType) -> bool:
+    """True for a file type with a personal column: its unknown extra columns are hashed too."""
+    return any(c.personal for c in ft.columns)
+
+
+def extra_value_sql(ft: FileType, v: str) -> str:
+    """SQL for what ``_extra`` keeps of a trimmed extra value: the value itself, or for a
+    person-level file its keyed hash (NULL stays NULL; binds $hmac_inner/outer)."""
+    return hmac_sql(v) if is_person_level(ft) else v
 
 
 def hmac_hex(value: str, key: bytes) -> str:

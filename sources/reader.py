@@ -6,8 +6,9 @@ as a whole breaks the contract (empty, not UTF-8, header, CSV structure) and oth
 `DecodedFile`: a TEMP table holding, per data record, ``_line``, every contract column decoded
 to its raw type (person identifiers already hashed, postcode already reduced: no clear
 identifier is ever written to a table, even a temporary one), ``_extra`` (JSON of the extra
-columns) and ``_errors`` (one struct per value that could not be decoded).  Wide files (SNPP)
-also carry ``__values`` (one decoded value per year column).
+columns; in a person-level file their values are keyed hashes) and ``_errors`` (one struct per
+value that could not be decoded).  Wide files (SNPP) also carry ``__values`` (one decoded value
+per year column).
 """
 
 from __future__ import annotations
@@ -156,7 +157,11 @@ def decoded_select(ft: FileType, hm: HeaderMap, layer: str, cqc: decode.CqcOrder
                 errors.append(err)
         selects.append(f"[{', '.join(values)}] AS __values")
     if hm.extras:
-        pairs = ", ".join(f"{csv_io.sql_string(k)}, {_v(i)}" for k, i in hm.extras)
+        # keys sorted by name: a CQC edition that reorders its columns loads identical rows
+        pairs = ", ".join(
+            f"{csv_io.sql_string(k)}, {ps.extra_value_sql(ft, _v(i))}"
+            for k, i in sorted(hm.extras)
+        )
         selects.append(f"json_object({pairs}) AS _extra")
     else:
         selects.append("CAST(NULL AS JSON) AS _extra")

@@ -21,6 +21,7 @@ LOADER_CHECK_NAMES: tuple[str, ...] = (
     "file_structure",
     "file_month",
     "file_council",
+    "file_duplicate",
     "not_null",
     "postcode_outward",
     *(

@@ -1,0 +1,452 @@
+"""Issue 6 (hardening), end to end through `ascw refresh` on one generated council of two months:
+PREV is published, MONTH is then damaged in a copy of the site and refreshed.
+
+Bad input blocks MONTH with a printed reason, publishes nothing and keeps every row accounted
+for; personal data never reaches the warehouse in clear; a killed refresh, an analyst's
+read-only session and a full disk leave no half-written state behind."""
+
+from __future__ import annotations
+
+import csv
+import errno
+import hashlib
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.pack import atomic
+from orchestration.settings import PROJECT_ROOT
+from pipeline_helpers import Site, generate, mart_digests, tree_digest
+
+pytestmark = pytest.mark.slow
+PREV, MONTH = "2024-01", "2024-02"
+CLIENT_NAMES = ("Margaret Thistlewood", "Bartholomew Quince", "Ngozi Adebayo-Fairweather")
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: Path) -> Site:
+    """PREV published from a landing of PREV only; MONTH's folder then put back, not loaded."""
+    root = tmp_path_factory.mktemp("hardening")
+    generate(root / "landing", months=2, end_month=MONTH)
+    site = Site(root / "landing", root / "warehouse" / "ascw.duckdb", root / "exports")
+    held = root / "held"
+    (site.landing / MONTH).rename(held)
+    assert site.refresh("--all") == 0
+    held.rename(site.landing / MONTH)
+    assert (site.exports / PREV / "manifest.json").is_file()
+    return site
+
+
+# --- helpers --------------------------------------------------------------------------------------
+def _file(site: Site, kind: str, month: str = MONTH) -> Path:
+    return site.landing / month / f"{kind}_{month}.csv"
+
+
+def _edit_csv(path: Path, edit: Callable[[list[str], list[list[str]]], None]) -> None:
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    edit(rows[0], rows[1:])
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def _query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def _unbalanced_loads(warehouse: Path) -> list[tuple]:
+    return _query(
+        warehouse,
+        "select file, rows_read, rows_loaded, rows_rejected from raw._load_log"
+        " where rows_read <> rows_loaded + rows_rejected",
+    )
+
+
+def _reasons(out: str) -> list[str]:
+    return [line.strip() for line in out.splitlines() if line.strip().startswith("- ")]
+
+
+def _refresh_blocked(site: Site, capsys: pytest.CaptureFixture[str]) -> str:
+    """Refresh MONTH: it must be blocked, nothing published may change; returns stdout."""
+    before = tree_digest(site.exports)
+    assert site.refresh("--month", MONTH) != 0
+    out = capsys.readouterr().out
+    assert f"{MONTH}   blocked" in out, out
+    assert tree_digest(site.exports) == before, "a published pack changed"
+    assert not (site.exports / MONTH).exists()
+    assert not list(site.exports.glob(".tmp-*"))
+    assert not _unbalanced_loads(site.warehouse), "rows_read != rows_loaded + rows_rejected"
+    return out
+
+
+def _failed_checks(site: Site, name_like: str) -> list[tuple]:
+    return _query(
+        site.warehouse,
+        "select name, file, \"column\", message from audit.check_results"
+        " where month = ? and not passed and severity = 'ERROR' and name like ?",
+        [f"{MONTH}-01", name_like],
+    )
+
+
+# --- bad input that blocks the month --------------------------------------------------------------
+def test_windows_1252_file_blocks_the_month_naming_file_byte_and_line(
+    published: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = published.copy_to(tmp_path)
+    path = _file(site, "controcc_payments")
+
+    def pound(h: list[str], body: list[list[str]]) -> None:
+        body[4][h.index("Invoice Reference")] = "£ credit note"
+
+    _edit_csv(path, pound)
+    path.write_bytes(path.read_text(encoding="utf-8").encode("cp1252"))
+
+    out = _refresh_blocked(site, capsys)
+
+    assert any(
+        path.name in r and "0xA3" in r and "line 6" in r and "byte" in r for r in _reasons(out)
+    ), out
+
+
+def test_a_file_copied_from_the_previous_month_blocks_the_month_as_a_duplicate(
+    published: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = published.copy_to(tmp_path)
+    _file(site, "las_cld").write_bytes(_file(site, "las_cld", PREV).read_bytes())
+
+    out = _refresh_blocked(site, capsys)
+
+    assert any(
+        f"las_cld_{MONTH}.csv" in r and "duplicate file" in r and f"las_cld_{PREV}.csv" in r
+        for r in _reasons(out)
+    ), out
+
+
+def test_a_month_folder_missing_a_file_is_blocked_as_missing(
+    published: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = published.copy_to(tmp_path)
+    _file(site, "controcc_payments").unlink()
+
+    out = _refresh_blocked(site, capsys)
+
+    assert any(
+        f"controcc_payments_{MONTH}.csv" in r and "missing" in r for r in _reasons(out)
+    ), out
+
+
+def test_a_cld_file_of_another_council_is_rejected(
+    published: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = published.copy_to(tmp_path)
+
+    def other_council(h: list[str], body: list[list[str]]) -> None:
+        for row in body:
+            row[h.index("LA Code")] = "E06000022"
+
+    _edit_csv(_file(site, "las_cld"), other_council)
+
+    out = _refresh_blocked(site, capsys)
+
+    assert any(
+        f"las_cld_{MONTH}.csv" in r and "'LA Code'" in r and "E06000022" in r for r in _reasons(out)
+    ), out
+
+
+def test_a_person_under_18_fails_the_adult_age_gate_on_date_of_birth(
+    published: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = published.copy_to(tmp_path)
+
+    def child(h: list[str], body: list[list[str]]) -> None:
+        body[0][h.index("Date of Birth")] = "2015-06-01"
+
+    _edit_csv(_file(site, "las_cld"), child)
+
+    out = _refresh_blocked(site, capsys)
+
+    failed = _failed_checks(site, "las_cld.%adult_age%")
+    assert failed and failed[0][2] == "Date of Birth", failed
+    assert any(f"las_cld_{MONTH}.csv" in r and "'Date of Birth'" in r for r in _reasons(out)), out
+
+
+def test_a_service_line_ending_before_it_starts_fails_a_gate(
+    published: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = published.copy_to(tmp_path)
+
+    def backwards(h: list[str], body: list[list[str]]) -> None:
+        body[0][h.index("Start Date")] = "20/02/2024"
+        body[0][h.index("End Date")] = "10/02/2024"
+
+    _edit_csv(_file(site, "controcc_service_lines"), backwards)
+
+    out = _refresh_blocked(site, capsys)
+
+    failed = _failed_checks(site, "controcc_service_lines.%end_not_before_start%")
+    assert failed and failed[0][2] == "End Date", failed
+    assert any(
+        f"controcc_service_lines_{MONTH}.csv" in r and "'End Date'" in r for r in _reasons(out)
+    ), out
+
+
+# --- row-level oddities and personal data through the whole pipeline ------------------------------
+@pytest.fixture(scope="module")
+def oddities(published: Site, tmp_path_factory: pytest.TempPathFactory) -> tuple[Site, int, dict]:
+    """MONTH with Excel-mangled amounts, an ISO date in ContrOCC and a `Client Name` column in
+    the CLD, refreshed to the end; returns the site, the exit code and what was changed."""
+    site = published.copy_to(tmp_path_factory.mktemp("oddities"))
+    changed: dict = {}
+
+    def excel(h: list[str], body: list[list[str]]) -> None:
+        a = h.index("Amount")
+        big = next(i for i, r in enumerate(body) if float(r[a]) >= 1000)
+        changed["normalised"] = (big + 2, body[big][a])
+        body[big][a] = f"£{float(body[big][a]):,.2f}"
+        sci = next(i for i, r in enumerate(body) if i != big)
+        changed["scientific"] = sci + 2
+        body[sci][a] = "1.2E+05"
+
+    def iso_date(h: list[str], body: list[list[str]]) -> None:
+        s, ev, el = h.index("Start Date"), h.index("Event Reference"), h.index("Element Code")
+        refs = [r[ev] for r in body]
+        # a long-term care home line, the only one funding its CLD event
+        i = next(
+            i for i, r in enumerate(body)
+            if r[ev] and refs.count(r[ev]) == 1 and r[el].startswith(("NUR", "RES"))
+        )
+        changed["iso_date"] = i + 2
+        d, m, y = body[i][s].split("/")
+        body[i][s] = f"{y}-{m}-{d}"
+
+    def client_name(h: list[str], body: list[list[str]]) -> None:
+        h.append("Client Name")
+        for i, row in enumerate(body):
+            row.append(CLIENT_NAMES[i % len(CLIENT_NAMES)])
+
+    _edit_csv(_file(site, "controcc_payments"), excel)
+    _edit_csv(_file(site, "controcc_service_lines"), iso_date)
+    _edit_csv(_file(site, "las_cld"), client_name)
+    return site, site.refresh("--month", MONTH), changed
+
+
+def test_excel_numbers_and_wrong_dates_are_normalised_or_rejected_and_every_row_counted(
+    oddities: tuple[Site, int, dict],
+) -> None:
+    site, _, changed = oddities
+    assert not _unbalanced_loads(site.warehouse)
+    line, amount = changed["normalised"]
+    assert _query(
+        site.warehouse,
+        'select cast("Amount" as varchar) from raw.controcc_payments'
+        " where _month = ? and _line = ?",
+        [f"{MONTH}-01", line],
+    ) == [(f"{float(amount):.2f}",)]
+    rejects = _query(
+        site.warehouse,
+        'select file_type, line, "column", check_name from raw._rejects where month = ?'
+        " and check_name like 'decode_%' order by 1",
+        [f"{MONTH}-01"],
+    )
+    assert rejects == [
+        ("controcc_payments", changed["scientific"], "Amount", "decode_money"),
+        ("controcc_service_lines", changed["iso_date"], "Start Date", "decode_date_dmy"),
+    ]
+    logged = dict(
+        (ft, (read, loaded, rejected))
+        for ft, read, loaded, rejected in _query(
+            site.warehouse,
+            "select file_type, rows_read, rows_loaded, rows_rejected from raw._load_log"
+            " where month = ? and file_type like 'controcc%'",
+            [f"{MONTH}-01"],
+        )
+    )
+    for ft in ("controcc_payments", "controcc_service_lines"):
+        read, loaded, rejected = logged[ft]
+        assert rejected == 1 and read == loaded + 1
+        in_file = len(list(csv.reader(io.StringIO(_file(site, ft).read_text("utf-8"))))) - 1
+        assert read == in_file
+
+
+def test_a_client_name_column_never_reaches_the_warehouse_in_clear(
+    oddities: tuple[Site, int, dict],
+) -> None:
+    site, _, _ = oddities
+    con = duckdb.connect(str(site.warehouse), read_only=True)
+    try:
+        columns = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns"
+            " where table_schema not in ('information_schema', 'pg_catalog')"
+            " and (data_type in ('VARCHAR', 'JSON') or data_type like '%VARCHAR[]'"
+            " or data_type like 'STRUCT%' or data_type like 'MAP%')"
+        ).fetchall()
+        pattern = "|".join(w for n in CLIENT_NAMES for w in n.split())
+        for schema, table, column in columns:
+            hit = con.execute(
+                f'select count(*) from "{schema}"."{table}"'
+                f' where regexp_matches(cast("{column}" as varchar), ?)',
+                [pattern],
+            ).fetchone()[0]
+            assert hit == 0, f"a client name is stored in clear in {schema}.{table}.{column}"
+        keys = con.execute(
+            "select distinct unnest(json_keys(_extra)) from raw.las_cld where _month = ?",
+            [f"{MONTH}-01"],
+        ).fetchall()
+        assert keys == [("Client Name",)]
+    finally:
+        con.close()
+    for report in site.warehouse.parent.rglob("*.html"):  # the data-quality reports beside it
+        text = report.read_text(encoding="utf-8")
+        assert not [n for n in CLIENT_NAMES if n.split()[-1] in text], report
+
+
+def test_a_rejected_row_is_not_silently_lost_the_reconciliation_blocks_the_month(
+    oddities: tuple[Site, int, dict],
+) -> None:
+    """The service line rejected for its ISO date funded a long-term CLD event: the
+    cross-source reconciliation notices the unfunded event and blocks the month."""
+    site, rc, _ = oddities
+    assert rc != 0
+    assert not (site.exports / MONTH).exists() and not list(site.exports.glob(".tmp-*"))
+    decided = _query(
+        site.warehouse, "select blocked, reasons from audit.gate_decisions where month = ?", [MONTH]
+    )
+    assert decided and decided[0][0], decided
+    assert any("long_term_service_has_funding_line" in r for r in decided[0][1]), decided
+
+
+# --- faults ---------------------------------------------------------------------------------------
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONUNBUFFERED"] = "1"
+    env.pop("DAGSTER_HOME", None)
+    return env
+
+
+def test_a_refresh_killed_during_dbt_then_rerun_equals_an_uninterrupted_run(
+    published: Site, tmp_path: Path
+) -> None:
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    for part in ("reference", PREV):  # exactly what the `published` site was refreshed from
+        shutil.copytree(published.landing / part, landing / part)
+    site = Site(landing, tmp_path / "warehouse" / "ascw.duckdb", tmp_path / "exports")
+    cmd = [
+        sys.executable, "-m", "orchestration.cli", "refresh", "--all", "--landing", str(landing),
+        "--warehouse", str(site.warehouse), "--exports", str(site.exports),
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=PROJECT_ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True, start_new_session=True,
+    )
+    watchdog = threading.Timer(600, lambda: os.killpg(proc.pid, signal.SIGKILL))
+    watchdog.start()
+    seen: list[str] = []
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            seen.append(line)
+            if "dbt build" in line and "dbt " in line:
+                time.sleep(3)  # let dbt write part of the warehouse
+                break
+        else:
+            pytest.fail("the refresh ended before dbt started:\n" + "".join(seen[-20:]))
+        os.killpg(proc.pid, signal.SIGKILL)  # the refresh and its dbt child, as a crash would
+        assert proc.wait(timeout=60) == -signal.SIGKILL
+    finally:
+        watchdog.cancel()
+        if proc.stderr is not None:
+            proc.stderr.close()
+    assert not (site.exports / PREV).exists(), "killed before publishing, yet published"
+    # and what a kill during publishing leaves: a half-written temporary pack folder
+    stale = site.exports / f".tmp-{PREV}-0badc0de"
+    stale.mkdir(parents=True)
+    (stale / "kpi_pack.xlsx").write_bytes(b"PK\x03\x04 half written")
+
+    assert site.refresh("--all") == 0
+
+    assert mart_digests(site.warehouse) == mart_digests(published.warehouse)
+    assert (site.exports / PREV / "manifest.json").is_file()
+    assert not list(site.exports.glob(".tmp-*")), "temporary publish folder left behind"
+
+
+def test_an_analysts_read_only_session_makes_the_refresh_exit_3_and_change_nothing(
+    published: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = published.copy_to(tmp_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True);"
+         " print('ready', flush=True); time.sleep(600)", str(site.warehouse)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        before_wh = hashlib.sha256(site.warehouse.read_bytes()).hexdigest()
+        before_exports = tree_digest(site.exports)
+
+        rc = site.refresh("--month", MONTH)
+
+        err = capsys.readouterr().err
+        assert rc == 3, err
+        assert "is open in another process" in err and str(site.warehouse) in err
+        assert "marts_parquet" in err  # tells the analyst what to use instead
+        assert hashlib.sha256(site.warehouse.read_bytes()).hexdigest() == before_wh
+        assert tree_digest(site.exports) == before_exports
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_full_disk_while_publishing_leaves_no_half_written_pack(
+    published: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    site = published.copy_to(tmp_path)
+    real_write = atomic.write_bytes_durable
+    attempts: list[Path] = []
+
+    def disk_full_for_month(path: Path, data: bytes) -> None:
+        if path.parent.name.startswith(f".tmp-{MONTH}-"):
+            attempts.append(path)
+            if len(attempts) >= 2:  # one file already written: a half-written pack exists
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        real_write(path, data)
+
+    monkeypatch.setattr(atomic, "write_bytes_durable", disk_full_for_month)
+    before = tree_digest(site.exports)
+
+    assert site.refresh("--month", MONTH) != 0
+
+    err = capsys.readouterr().err
+    assert len(attempts) == 2, "the publish step never reached the disk"
+    assert os.strerror(errno.ENOSPC) in err
+    assert not (site.exports / MONTH).exists()
+    assert not list(site.exports.glob(".tmp-*"))
+    assert tree_digest(site.exports) == before
+
+    monkeypatch.setattr(atomic, "write_bytes_durable", real_write)  # space freed: it publishes
+    assert site.refresh("--month", MONTH) == 0
+    assert (site.exports / MONTH / "manifest.json").is_file()
+    assert tree_digest(site.exports / PREV) == _under(before, PREV)
+
+
+def _under(digest: dict[str, str], folder: str) -> dict[str, str]:
+    """The part of a `tree_digest` inside `folder`, relative to it."""
+    prefix = f"{folder}/"
+    return {k[len(prefix):]: v for k, v in digest.items() if k.startswith(prefix)}
