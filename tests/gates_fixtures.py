@@ -89,7 +89,7 @@ def cld_rows(month: str) -> list[dict[str, Any]]:
          "Assessment Type": "Long Term Support: First Assessment", "Eligible Needs Identified": "Yes"},
         {**base, "LA Person Unique Identifier": person(1), "Event Reference": "EV-6", "Event Type": "Review",
          "Event Start Date": date(2024, 1, 10), "Event End Date": date(2024, 1, 10),
-         "Event Outcome": "No change in package", "Review Reason": "Planned", "Review Outcomes Achieved": "Yes"},
+         "Event Outcome": "No change in package", "Review Reason": "Planned", "Review Outcomes Achieved": "Fully achieved"},
     ]
 
 

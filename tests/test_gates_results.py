@@ -47,6 +47,16 @@ def test_record_replaces_same_month_and_name():
     assert [r.name for r in blocking_failures(con, "2024-04") if r.name == "a"] == ["a"]
 
 
+def test_clear_month_removes_only_that_month():
+    from orchestration.gates import clear_month
+
+    con = duckdb.connect()
+    other = CheckResult(name="a", target="raw.x", severity="ERROR", passed=False, message="m", month="2024-04")
+    record_results(con, [_result("a", False), *_markers(), other])
+    assert clear_month(con, "2024-03") == 3
+    assert load_results(con, "2024-03") == [] and len(load_results(con, "2024-04")) == 1
+
+
 def test_blocking_failures_reads_back_error_failures_only():
     con = duckdb.connect()
     ex = [{"file": "f.csv", "line": 3, "Event Reference": "EV-2"}]

@@ -12,7 +12,7 @@ import dagster as dg
 
 from orchestration.defs.partitions import monthly_partitions, months_of, single_run
 from orchestration.defs.resources import WarehouseResource
-from orchestration.gates import load_gate_config, record_results, run_source_checks
+from orchestration.gates import load_gate_config, record_results, run_source_checks_for_months
 from orchestration.gates.results import CheckResult, clear_month
 from orchestration.progress import progress
 from sources.contracts import FILE_TYPES, FileType
@@ -50,7 +50,7 @@ RAW_CHECKS = [
 def file_type_of(result: CheckResult) -> FileType | None:
     """The file type a check result is about, from its target or file name."""
     for ft in FILE_TYPES.values():
-        if result.target in (ft.key, ft.raw_table):
+        if result.target in (ft.key, ft.raw_table, f"raw.{ft.raw_table}"):
             return ft
     for ft in FILE_TYPES.values():
         stem = ft.file_pattern.split("{")[0]
@@ -60,11 +60,13 @@ def file_type_of(result: CheckResult) -> FileType | None:
 
 
 def check_results_for_assets(results: Iterable[CheckResult]) -> Iterator[dg.AssetCheckResult]:
-    """One Dagster check result per raw table: failed if any of its checks failed."""
+    """One Dagster check result per raw table: failed if any of its checks failed. Results about
+    no file in particular (stage markers) stay in audit.check_results only."""
     by_type: dict[str, list[CheckResult]] = defaultdict(list)
     for r in results:
         ft = file_type_of(r)
-        by_type[ft.key if ft else "las_cld"].append(r)
+        if ft is not None:
+            by_type[ft.key].append(r)
     for ft in FILE_TYPES.values():
         rs = by_type.get(ft.key, [])
         failed = [r for r in rs if not r.passed]
@@ -100,15 +102,19 @@ def landing_files(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     with warehouse.connect() as con:
         ref = load_reference(con, warehouse.landing_path)
         progress("load", f"reference files: {_summarise(ref)}")
-        for month in months_of(context):
+        months = months_of(context)
+        for month in months:
             clear_month(con, month)  # a refresh re-decides the month from this run's checks only
             report = load_month(con, warehouse.landing_path, month, council=warehouse.council or None)
             progress("load", f"{month}: {_summarise(report)}")
             for f in report.files:
                 rows[f.file_type] += f.rows_loaded
-            results = run_source_checks(con, month, config)
+        # One validation pass over every month of the run (GX's cost is mostly per call).
+        by_month = run_source_checks_for_months(con, months, config)
+        for month in months:
+            results = by_month[month]
             record_results(con, results)
-            failed = [r for r in results if not r.passed and r.severity == "ERROR"]
+            failed = [r for r in results if r.blocking]
             progress(
                 "validate",
                 f"{month}: {len(results)} checks, {len(failed)} blocking failure(s)"

@@ -37,21 +37,39 @@ class RejectRow:
 
 def write_rejects(con: duckdb.DuckDBPyConnection, month: str, rejects: list[RejectRow]) -> int:
     """Replace the month's gate rejects with ``rejects``; returns the number written."""
+    return write_gate_rejects(con, {month: rejects})
+
+
+def write_gate_rejects(
+    con: duckdb.DuckDBPyConnection,
+    by_month: dict[str, list[RejectRow]],
+    reference: list[RejectRow] | None = None,
+) -> int:
+    """Replace each month's gate rejects with its rows and, unless ``reference`` is None, the gate
+    rejects of reference and annual files (month NULL, like the loader's reference rejects: they
+    are checked once, not once per month) with ``reference``; returns the number written."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
     con.execute(REJECTS_DDL)
-    m = parse_month(month)
-    con.execute(
-        f"DELETE FROM {RAW_SCHEMA}._rejects WHERE month = ? AND starts_with(reason, ?)",
-        [m, GATE_REASON_PREFIX],
-    )
-    if not rejects:
+    months = [parse_month(m) for m in by_month]
+    if months:
+        con.execute(
+            f"DELETE FROM {RAW_SCHEMA}._rejects WHERE list_contains(?, month) AND starts_with(reason, ?)",
+            [months, GATE_REASON_PREFIX],
+        )
+    if reference is not None:
+        con.execute(
+            f"DELETE FROM {RAW_SCHEMA}._rejects WHERE month IS NULL AND starts_with(reason, ?)", [GATE_REASON_PREFIX]
+        )
+    tagged = [(parse_month(m), r) for m, rows in by_month.items() for r in rows] + [(None, r) for r in reference or []]
+    if not tagged:
         return 0
+    rejects = [r for _, r in tagged]
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     frame = pd.DataFrame(
         {
             "load_id": [r.load_id for r in rejects],
             "file_type": [r.file_type for r in rejects],
-            "month": [m] * len(rejects),
+            "month": [m for m, _ in tagged],
             "file": [r.file for r in rejects],
             "line": pd.array([r.line for r in rejects], dtype="Int64"),
             "column": [r.column for r in rejects],

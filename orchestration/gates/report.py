@@ -7,7 +7,6 @@ numbers and postcodes never reach them (see ``suites.SENSITIVE_COLUMNS``).
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
 from html import escape
 from typing import Any
 
@@ -88,7 +87,8 @@ def _order(r: CheckResult) -> tuple[int, str]:
 
 def render_report_html(results: list[CheckResult], month: str, max_examples: int = 5) -> str:
     """Self-contained HTML: a verdict, then every check (failures first) with up to
-    ``max_examples`` offending rows for each failure."""
+    ``max_examples`` offending rows for each failure.  Deterministic: the same results give the
+    same bytes (no timestamps), so a republished pack does not change needlessly."""
     label = month_label(month)
     s = summary_for_manifest(results)
     verdict = (
@@ -114,14 +114,13 @@ def render_report_html(results: list[CheckResult], month: str, max_examples: int
             f"<td>{escape(r.message)}{detail}</td></tr>"
         )
     failing_files = "".join(f"<li>{escape(f)}: {n} failed check(s)</li>" for f, n in by_file.most_common())
-    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Data-quality report {escape(label)}</title>
 <style>{_CSS}</style></head><body>
 <h1>Data-quality report: {escape(label)}</h1>
 {verdict}
 <p>{s["checks"]} checks: {s["passed"]} passed, {s["failed_error"]} failed (ERROR), {s["failed_warn"]} failed (WARN),
-{s["skipped"]} skipped. Generated {generated}.</p>
+{s["skipped"]} skipped.</p>
 {f"<h2>Files with failures</h2><ul>{failing_files}</ul>" if failing_files else ""}
 <h2>Checks</h2>
 <table><tr><th>Result</th><th>Check</th><th>File</th><th>Column</th><th>Detail</th></tr>

@@ -116,11 +116,14 @@ def record_results(con: duckdb.DuckDBPyConnection, results: list[CheckResult]) -
         raise
 
 
-def clear_month(con: duckdb.DuckDBPyConnection, month: str) -> None:
-    """Forget a month's recorded results: a refresh of the month records every stage afresh, so
+def clear_month(con: duckdb.DuckDBPyConnection, month: str) -> int:
+    """Delete every recorded result of the month: a refresh re-decides it from this run only, so
     a check that failed last time and no longer applies cannot keep the month blocked."""
     ensure_results_table(con)
-    con.execute(f"DELETE FROM {RESULTS_TABLE} WHERE month = ?", [parse_month(month)])
+    m = parse_month(month)
+    n = con.execute(f"SELECT count(*) FROM {RESULTS_TABLE} WHERE month = ?", [m]).fetchone()[0]
+    con.execute(f"DELETE FROM {RESULTS_TABLE} WHERE month = ?", [m])
+    return int(n)
 
 
 def load_results(con: duckdb.DuckDBPyConnection, month: str) -> list[CheckResult]:

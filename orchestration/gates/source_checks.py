@@ -1,32 +1,44 @@
-"""Source checks for one month, run after loading and before dbt.
+"""Source checks, run after loading and before dbt, for one month or several at once.
 
-``run_source_checks(con, month, config)``:
-1. file-level checks from ``raw._load_log`` (``row_accounting``);
-2. per monthly file type: the committed GX suite (``expectations/<key>.json``) over the month's
-   raw rows, streamed out of DuckDB in bounded chunks (``gx_runner``), plus SQL checks that need
-   the whole month (uniqueness, column types, row-count drift);
-3. the same for the reference and annual files (every row; they are small), unless
-   ``config.check_reference_files`` is off;
-4. rows failing row-level checks are written to ``raw._rejects`` (``quarantine``);
-5. a marker result saying the stage ran (``blocking_failures`` needs it).
+``run_source_checks_for_months(con, months, config)`` (``run_source_checks(con, month, config)``
+is the same for one month):
+1. file-level checks from ``raw._load_log`` (``row_accounting``), per month;
+2. per monthly file type: the committed GX suite (``expectations/<key>.json``) over the raw rows
+   of ALL the months in one validation (``batch_validation``: GX judges each expectation's
+   distinct values, failing rows are attributed back to their month through ``_month``/``_file``),
+   falling back to a month-by-month validation streamed out of DuckDB in bounded chunks
+   (``gx_runner``) when that cannot be exact; plus SQL checks that need the whole month
+   (uniqueness, column types, row-count drift), per month;
+3. the same for the reference and annual files, validated ONCE (they are not partitioned by
+   month) and copied to every month's results, unless ``config.check_reference_files`` is off;
+4. rows failing row-level checks are written to ``raw._rejects`` (``quarantine``): under their
+   month for monthly files, once with month NULL for reference and annual files;
+5. a marker result per month saying the stage ran (``blocking_failures`` needs it).
 Results are returned, not recorded: the caller passes them to ``record_results``.
 """
 from __future__ import annotations
 
-from string import Template
+import copy
+import dataclasses
 from typing import Any
 
 import duckdb
 
 from orchestration.gates import row_accounting, sql_checks
+from orchestration.gates.batch_validation import validate_months
 from orchestration.gates.config import GateConfig, load_gate_config
 from orchestration.gates.gx_runner import ExpectationOutcome, validate_rows
-from orchestration.gates.quarantine import RejectRow, write_rejects
+from orchestration.gates.quarantine import RejectRow, write_gate_rejects
 from orchestration.gates.results import CheckResult, failure_message, stage_marker
-from orchestration.gates.sqlutil import file_label, files_in, partition_filter, q, qualified, raw_table, table_exists
+from orchestration.gates.row_select import batch_select_sql, select_sql
+from orchestration.gates.sqlutil import catalog_snapshot, file_label, files_by_month, files_in, partition_filter, qualified, raw_table, table_exists
 from orchestration.gates.suites import load_suite_json
-from orchestration.months import month_end, month_label, parse_month
+from orchestration.months import month_label, parse_month
 from sources.contracts import ANNUAL_FILE_TYPES, MONTHLY_FILE_TYPES, REFERENCE_FILE_TYPES, FileType
+
+__all__ = ["check_file_type", "expectation_parameters", "run_source_checks", "run_source_checks_for_months", "select_sql"]
+
+Checked = tuple[list[CheckResult], list[RejectRow]]
 
 
 def expectation_parameters(config: GateConfig) -> dict[str, Any]:
@@ -37,24 +49,6 @@ def expectation_parameters(config: GateConfig) -> dict[str, Any]:
         "payment_ceiling": config.payment_ceiling,
         "min_age": config.min_age,
     }
-
-
-def select_sql(ft: FileType, suite_d: dict[str, Any], month: str) -> tuple[str, list[Any]]:
-    """SELECT of the rows to validate: contract + lineage columns and the suite's derived columns."""
-    cols = [*ft.column_names]
-    if ft.wide_year_columns:
-        cols += [ft.extra["year_column"], ft.extra["value_column"]]
-    cols += ["_month", "_file", "_line", "_load_id"]
-    subst = {"month_start": parse_month(month).isoformat(), "month_end": month_end(month).isoformat()}
-    derived: dict[str, str] = {}
-    for e in suite_d["expectations"]:
-        d = (e.get("meta") or {}).get("derived")
-        if d:
-            derived[d["column"]] = Template(d["sql"]).substitute(subst)
-    parts = [q(c) for c in cols] + [f"({sql}) AS {q(name)}" for name, sql in derived.items()]
-    where, takes_month = partition_filter(ft)
-    sql = f"SELECT {', '.join(parts)} FROM {qualified(raw_table(ft))} WHERE {where} ORDER BY _file, _line"
-    return sql, [parse_month(month)] if takes_month else []
 
 
 def _outcome_to_result(
@@ -140,12 +134,22 @@ def check_file_type(
         con, suite_d, sql, sql_params, expectation_parameters(config),
         chunk_vectors=config.chunk_vectors, max_examples=config.max_examples,
     )
+    return _with_sql_checks(con, ft, month, config, _results_of(ft, month, outcomes, files, config))
+
+
+def _results_of(ft: FileType, month: str, outcomes: list[ExpectationOutcome], files: str, config: GateConfig) -> Checked:
     results: list[CheckResult] = []
     rejects: list[RejectRow] = []
     for o in outcomes:
         r, rej = _outcome_to_result(ft, month, o, files, config)
         results.append(r)
         rejects += rej
+    return results, rejects
+
+
+def _with_sql_checks(con: duckdb.DuckDBPyConnection, ft: FileType, month: str, config: GateConfig, checked: Checked) -> Checked:
+    """The suite's results followed by the SQL checks of the month (uniqueness, types, drift)."""
+    results, rejects = list(checked[0]), list(checked[1])
     uniq, rej = sql_checks.uniqueness_checks(con, ft, month, config)
     results += uniq
     rejects += rej
@@ -155,21 +159,84 @@ def check_file_type(
     return results, rejects
 
 
+def check_monthly_file_type(
+    con: duckdb.DuckDBPyConnection, ft: FileType, labels: list[str], config: GateConfig
+) -> dict[str, Checked]:
+    """``check_file_type`` of a monthly file type for several months, with ONE GX validation over
+    the rows of all of them (``batch_validation``); a month without rows, or every month when the
+    batch cannot be exact, is checked on its own."""
+    if not table_exists(con, raw_table(ft)):
+        return {m: ([], []) for m in labels}
+    suite_d = load_suite_json(ft.key)
+    sql = batch_select_sql(ft, suite_d, labels)
+    by_month = None
+    if sql is not None:
+        by_month = validate_months(
+            con, suite_d, sql, expectation_parameters(config),
+            chunk_vectors=config.chunk_vectors, max_examples=config.max_examples,
+        )
+    if not by_month:
+        return {m: check_file_type(con, ft, m, config) for m in labels}
+    files = files_by_month(con, raw_table(ft), labels)
+    unique = sql_checks.uniqueness_checks_for_months(con, ft, labels, config)
+    drift = sql_checks.drift_checks(con, ft, labels, config)
+    out: dict[str, Checked] = {}
+    for m in labels:
+        if m not in by_month:
+            out[m] = check_file_type(con, ft, m, config)
+            continue
+        results, rejects = _results_of(ft, m, by_month[m], file_label(files.get(m, []), ft.file_name(m)), config)
+        results += unique.get(m, ([], []))[0]
+        rejects += unique.get(m, ([], []))[1]
+        results += [x for x in (sql_checks.column_type_check(con, ft, m, config), drift.get(m)) if x is not None]
+        out[m] = results, rejects
+    return out
+
+
+def _for_month(r: CheckResult, month: str) -> CheckResult:
+    return dataclasses.replace(r, month=month, examples=copy.deepcopy(r.examples), observed=copy.deepcopy(r.observed))
+
+
+def run_source_checks_for_months(
+    con: duckdb.DuckDBPyConnection, months: list[str], config: GateConfig | None = None
+) -> dict[str, list[CheckResult]]:
+    """Every source check of each month (see module docstring), keyed by ``YYYY-MM`` in the
+    order given; the months' gate rejects (and the reference files', when checked) are rewritten."""
+    config = config or load_gate_config()
+    labels = list(dict.fromkeys(month_label(m) for m in months))
+    if not labels:
+        return {}
+    with catalog_snapshot(con):
+        results, rejects, reference_rejects = _check_months(con, labels, config)
+    write_gate_rejects(con, rejects, reference_rejects)
+    for m in labels:
+        results[m].append(stage_marker("gates.source_checks.completed", m, results[m]))
+    return results
+
+
+def _check_months(
+    con: duckdb.DuckDBPyConnection, labels: list[str], config: GateConfig
+) -> tuple[dict[str, list[CheckResult]], dict[str, list[RejectRow]], list[RejectRow] | None]:
+    results = {m: row_accounting.file_checks(con, m, config) for m in labels}
+    rejects: dict[str, list[RejectRow]] = {m: [] for m in labels}
+    for ft in MONTHLY_FILE_TYPES:
+        for m, (r, rej) in check_monthly_file_type(con, ft, labels, config).items():
+            results[m] += r
+            rejects[m] += rej
+    reference_rejects: list[RejectRow] | None = None
+    if config.check_reference_files:
+        reference_rejects = []
+        for ft in (*ANNUAL_FILE_TYPES, *REFERENCE_FILE_TYPES):
+            # not partitioned by month: the same rows and results for every month
+            r, rej = check_file_type(con, ft, labels[0], config)
+            reference_rejects += rej
+            for m in labels:
+                results[m] += [_for_month(x, m) for x in r]
+    return results, rejects, reference_rejects
+
+
 def run_source_checks(
     con: duckdb.DuckDBPyConnection, month: str, config: GateConfig | None = None
 ) -> list[CheckResult]:
     """Every source check of the month (see module docstring); gate rejects are rewritten."""
-    config = config or load_gate_config()
-    label = month_label(month)
-    results = row_accounting.file_checks(con, label, config)
-    rejects: list[RejectRow] = []
-    file_types = list(MONTHLY_FILE_TYPES)
-    if config.check_reference_files:
-        file_types += [*ANNUAL_FILE_TYPES, *REFERENCE_FILE_TYPES]
-    for ft in file_types:
-        r, rej = check_file_type(con, ft, label, config)
-        results += r
-        rejects += rej
-    write_rejects(con, label, rejects)
-    results.append(stage_marker("gates.source_checks.completed", label, results))
-    return results
+    return run_source_checks_for_months(con, [month], config)[month_label(month)]

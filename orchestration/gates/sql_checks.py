@@ -11,7 +11,17 @@ from orchestration.gates.config import GateConfig
 from orchestration.gates.gx_runner import plain
 from orchestration.gates.quarantine import RejectRow
 from orchestration.gates.results import CheckResult, failure_message
-from orchestration.gates.sqlutil import file_label, files_in, partition_filter, q, qualified, raw_table, table_exists
+from orchestration.gates.sqlutil import (
+    file_label,
+    files_by_month,
+    files_in,
+    partition_filter,
+    q,
+    qualified,
+    raw_column_types,
+    raw_table,
+    table_exists,
+)
 from orchestration.gates.suites import EXAMPLE_ID_COLUMNS
 from orchestration.months import month_label, parse_month
 from sources.contracts import RAW_TYPES, FileType, LINEAGE_COLUMNS, raw_columns
@@ -93,56 +103,97 @@ def _finish(
 def uniqueness_checks(
     con: duckdb.DuckDBPyConnection, ft: FileType, month: str, config: GateConfig
 ) -> tuple[list[CheckResult], list[RejectRow]]:
+    if ft.scope == "monthly":
+        return uniqueness_checks_for_months(con, ft, [month], config).get(month_label(month), ([], []))
     table = raw_table(ft)
     if not table_exists(con, table):
         return [], []
-    where, takes_month = partition_filter(ft)
-    params = [parse_month(month)] if takes_month else []
-    files = file_label(files_in(con, table, where, params), ft.file_name(month_label(month)))
+    files = file_label(files_in(con, table, "TRUE", []), ft.file_name(month_label(month)))
+    return _uniqueness(con, ft, [month_label(month)], "TRUE", [], {month_label(month): files}, config)[month_label(month)]
+
+
+def uniqueness_checks_for_months(
+    con: duckdb.DuckDBPyConnection, ft: FileType, months: list[str], config: GateConfig
+) -> dict[str, tuple[list[CheckResult], list[RejectRow]]]:
+    """Uniqueness checks of a monthly file type for several months, one query per check."""
+    table = raw_table(ft)
+    if not table_exists(con, table):
+        return {}
+    labels = [month_label(m) for m in months]
+    found = files_by_month(con, table, labels)
+    files = {m: file_label(found.get(m, []), ft.file_name(m)) for m in labels}
+    return _uniqueness(con, ft, labels, "list_contains(?, _month)", [[parse_month(m) for m in labels]], files, config)
+
+
+def _by_month(rows: list[dict[str, Any]], labels: list[str]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {m: [] for m in labels}
+    for r in rows:
+        m = r.pop("_gate_month")
+        out[month_label(m) if m is not None else labels[0]].append(r)
+    return out
+
+
+def _uniqueness(
+    con: duckdb.DuckDBPyConnection,
+    ft: FileType,
+    labels: list[str],
+    where: str,
+    params: list[Any],
+    files: dict[str, str],
+    config: GateConfig,
+) -> dict[str, tuple[list[CheckResult], list[RejectRow]]]:
+    table = raw_table(ft)
     ids = [c for c in EXAMPLE_ID_COLUMNS.get(ft.key, ()) if c in ft.column_names]
-    results: list[CheckResult] = []
-    rejects: list[RejectRow] = []
+    out: dict[str, tuple[list[CheckResult], list[RejectRow]]] = {m: ([], []) for m in labels}
     for keys in UNIQUE_WITHIN_FILE.get(ft.key, ()):
         cols = ", ".join(q(k) for k in dict.fromkeys([*ids, *keys]))
         part = ", ".join(q(k) for k in keys)
         not_null = " AND ".join(f"{q(k)} IS NOT NULL" for k in keys)
-        rows = _fetch_dicts(
-            con,
-            f"""SELECT _file, _line, _load_id, {cols}
-                FROM {qualified(table)}
-                WHERE {where} AND {not_null}
-                QUALIFY count(*) OVER (PARTITION BY _file, {part}) > 1
-                ORDER BY _file, _line""",
-            params,
+        found = _by_month(
+            _fetch_dicts(
+                con,
+                f"""SELECT _month AS _gate_month, _file, _line, _load_id, {cols}
+                    FROM {qualified(table)}
+                    WHERE {where} AND {not_null}
+                    QUALIFY count(*) OVER (PARTITION BY _file, {part}) > 1
+                    ORDER BY _month, _file, _line""",
+                params,
+            ),
+            labels,
         )
         column = " + ".join(keys)
-        r, rej = _finish(
-            ft, month, f"{ft.key}.unique:{column}", "ERROR", column,
-            f"{column} is duplicated within the file", rows, keys, files, config,
-            {"duplicate_keys": len({tuple(plain(x[k]) for k in keys) for x in rows})},
-        )
-        results.append(r)
-        rejects += rej
+        for m, rows in found.items():
+            r, rej = _finish(
+                ft, m, f"{ft.key}.unique:{column}", "ERROR", column,
+                f"{column} is duplicated within the file", rows, keys, files[m], config,
+                {"duplicate_keys": len({tuple(plain(x[k]) for k in keys) for x in rows})},
+            )
+            out[m][0].append(r)
+            out[m][1].extend(rej)
     keys = UNIQUE_ACROSS_MONTHS.get(ft.key)
-    if keys and takes_month:
+    if keys and ft.scope == "monthly":
         cols = ", ".join(q(k) for k in dict.fromkeys([*ids, *keys]))
         match = " AND ".join(f"e.{q(k)} = t.{q(k)}" for k in keys)
-        rows = _fetch_dicts(
-            con,
-            f"""SELECT _file, _line, _load_id, {cols} FROM {qualified(table)} t
-                WHERE t._month = ? AND EXISTS (
-                    SELECT 1 FROM {qualified(table)} e WHERE e._month < t._month AND {match})
-                ORDER BY _file, _line""",
-            params,
+        found = _by_month(
+            _fetch_dicts(
+                con,
+                f"""SELECT _month AS _gate_month, _file, _line, _load_id, {cols} FROM {qualified(table)} t
+                    WHERE {where} AND EXISTS (
+                        SELECT 1 FROM {qualified(table)} e WHERE e._month < t._month AND {match})
+                    ORDER BY _month, _file, _line""",
+                params,
+            ),
+            labels,
         )
         column = " + ".join(keys)
-        r, rej = _finish(
-            ft, month, f"{ft.key}.unique_across_months:{column}", "WARN", column,
-            f"{column} already appeared in an earlier month's file", rows, keys, files, config, {},
-        )
-        results.append(r)
-        rejects += rej
-    return results, rejects
+        for m, rows in found.items():
+            r, rej = _finish(
+                ft, m, f"{ft.key}.unique_across_months:{column}", "WARN", column,
+                f"{column} already appeared in an earlier month's file", rows, keys, files[m], config, {},
+            )
+            out[m][0].append(r)
+            out[m][1].extend(rej)
+    return out
 
 
 def column_type_check(con: duckdb.DuckDBPyConnection, ft: FileType, month: str, config: GateConfig) -> CheckResult | None:
@@ -150,13 +201,7 @@ def column_type_check(con: duckdb.DuckDBPyConnection, ft: FileType, month: str, 
     table = raw_table(ft)
     if not table_exists(con, table):
         return None
-    actual = {
-        name: typ.upper()
-        for name, typ in con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ?",
-            [ft.raw_table],
-        ).fetchall()
-    }
+    actual = {name: typ.upper() for name, typ in raw_column_types(con, ft.raw_table)}
     lineage = {n for n, _ in LINEAGE_COLUMNS}
     problems = []
     for name, expected in raw_columns(ft):
@@ -188,18 +233,33 @@ def column_type_check(con: duckdb.DuckDBPyConnection, ft: FileType, month: str, 
 
 def drift_check(con: duckdb.DuckDBPyConnection, ft: FileType, month: str, config: GateConfig) -> CheckResult | None:
     """A monthly file with >= ``drift_threshold`` fewer rows than the previous loaded month fails."""
+    return drift_checks(con, ft, [month], config).get(month_label(month))
+
+
+def drift_checks(
+    con: duckdb.DuckDBPyConnection, ft: FileType, months: list[str], config: GateConfig
+) -> dict[str, CheckResult]:
+    """``drift_check`` for several months from one count of rows per loaded month."""
     table = raw_table(ft)
     if ft.scope != "monthly" or not table_exists(con, table):
-        return None
-    m = parse_month(month)
+        return {}
+    loaded = con.execute(
+        f"SELECT _month, count(*), min(_file) FROM {qualified(table)} WHERE _month IS NOT NULL GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    out: dict[str, CheckResult] = {}
+    for month in months:
+        m = parse_month(month)
+        current = next((n for lm, n, _ in loaded if lm == m), 0)
+        earlier = [row for row in loaded if row[0] < m]
+        out[month_label(month)] = _drift_result(ft, month, current, earlier[-1] if earlier else None, config)
+    return out
+
+
+def _drift_result(
+    ft: FileType, month: str, current: int, prev: tuple[Any, int, str] | None, config: GateConfig
+) -> CheckResult:
+    table = raw_table(ft)
     label = ft.file_name(month_label(month))
-    current = con.execute(f"SELECT count(*) FROM {qualified(table)} WHERE _month = ?", [m]).fetchone()[0]
-    prev = con.execute(
-        f"""SELECT _month, count(*), min(_file) FROM {qualified(table)}
-            WHERE _month = (SELECT max(_month) FROM {qualified(table)} WHERE _month < ?)
-            GROUP BY _month""",
-        [m],
-    ).fetchone()
     name = f"{ft.key}.drift:rows"
     sev = config.severity_for(name, "ERROR")
     threshold = config.drift_threshold

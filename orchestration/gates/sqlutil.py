@@ -1,10 +1,15 @@
 """Small SQL helpers shared by the gate modules."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 
+from orchestration.months import month_label, parse_month
 from sources.contracts import FileType
 
 
@@ -18,8 +23,55 @@ def qualified(table: str) -> str:
     return ".".join(q(p) for p in table.split(".", 1))
 
 
+@dataclass(frozen=True)
+class _Catalog:
+    con: duckdb.DuckDBPyConnection
+    tables: frozenset[tuple[str, str]]  # (schema, name)
+    columns: dict[str, list[tuple[str, str]]]  # raw table name -> (column, data type)
+
+
+_CATALOG: ContextVar[_Catalog | None] = ContextVar("gates_catalog", default=None)
+
+
+@contextmanager
+def catalog_snapshot(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Answer ``table_exists`` / ``raw_column_types`` for ``con`` from one read of the catalog
+    (DuckDB's catalog views cost a few ms a query) while checks that create no tables run."""
+    columns: dict[str, list[tuple[str, str]]] = {}
+    for table, column, typ in con.execute(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'raw' ORDER BY table_name, ordinal_position"
+    ).fetchall():
+        columns.setdefault(table, []).append((column, typ))
+    tables = frozenset(con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall())
+    token = _CATALOG.set(_Catalog(con, tables, columns))
+    try:
+        yield
+    finally:
+        _CATALOG.reset(token)
+
+
+def _snapshot(con: duckdb.DuckDBPyConnection) -> _Catalog | None:
+    snap = _CATALOG.get()
+    return snap if snap is not None and snap.con is con else None
+
+
+def raw_column_types(con: duckdb.DuckDBPyConnection, table_name: str) -> list[tuple[str, str]]:
+    """(column, data type) of ``raw.<table_name>``."""
+    snap = _snapshot(con)
+    if snap is not None:
+        return list(snap.columns.get(table_name, []))
+    return con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ?",
+        [table_name],
+    ).fetchall()
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     schema, _, name = table.rpartition(".")
+    snap = _snapshot(con)
+    if snap is not None:
+        return any(n == name and (not schema or sch == schema) for sch, n in snap.tables)
     row = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND (? = '' OR table_schema = ?)",
         [name, schema, schema],
@@ -51,3 +103,13 @@ def files_in(con: duckdb.DuckDBPyConnection, table: str, where: str, params: lis
 
 def file_label(files: list[str], fallback: str) -> str:
     return ", ".join(files) if files else fallback
+
+
+def files_by_month(con: duckdb.DuckDBPyConnection, table: str, months: list[str]) -> dict[str, list[str]]:
+    """``YYYY-MM`` -> the distinct files of that month's rows (months without rows are absent)."""
+    rows = con.execute(
+        f"""SELECT _month, list(DISTINCT _file ORDER BY _file) FROM {qualified(table)}
+            WHERE list_contains(?, _month) AND _file IS NOT NULL GROUP BY 1""",
+        [[parse_month(m) for m in months]],
+    ).fetchall()
+    return {month_label(m): list(files) for m, files in rows}

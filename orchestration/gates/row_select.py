@@ -1,0 +1,67 @@
+"""The SELECT a suite validates: the contract and lineage columns of a raw table plus the suite's
+derived columns (``meta.derived``), for one month or, with each row's own month, for several."""
+from __future__ import annotations
+
+from datetime import date
+from string import Template
+from typing import Any
+
+from orchestration.gates.sqlutil import partition_filter, q, qualified, raw_table
+from orchestration.months import month_end, parse_month
+from sources.contracts import FileType
+
+LINEAGE = ["_month", "_file", "_line", "_load_id"]
+# Stand-ins for the ${month_start}/${month_end} placeholders when months are read together:
+# ``DATE '<stand-in>'`` becomes the joined month table's column.
+_BATCH_DATES = {"month_start": "_gate_month_start", "month_end": "_gate_month_end"}
+
+
+def _columns(ft: FileType) -> list[str]:
+    cols = [*ft.column_names]
+    if ft.wide_year_columns:
+        cols += [ft.extra["year_column"], ft.extra["value_column"]]
+    return cols + LINEAGE
+
+
+def _derived(suite_d: dict[str, Any], subst: dict[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for e in suite_d["expectations"]:
+        d = (e.get("meta") or {}).get("derived")
+        if d:
+            out[d["column"]] = Template(d["sql"]).substitute(subst)
+    return out
+
+
+def _select_list(ft: FileType, derived: dict[str, str]) -> str:
+    return ", ".join([q(c) for c in _columns(ft)] + [f"({sql}) AS {q(name)}" for name, sql in derived.items()])
+
+
+def select_sql(ft: FileType, suite_d: dict[str, Any], month: str) -> tuple[str, list[Any]]:
+    """SELECT of the month's rows to validate (in file and line order) and its parameters."""
+    subst = {"month_start": parse_month(month).isoformat(), "month_end": month_end(month).isoformat()}
+    where, takes_month = partition_filter(ft)
+    sql = (
+        f"SELECT {_select_list(ft, _derived(suite_d, subst))} FROM {qualified(raw_table(ft))} "
+        f"WHERE {where} ORDER BY _file, _line"
+    )
+    return sql, [parse_month(month)] if takes_month else []
+
+
+def batch_select_sql(ft: FileType, suite_d: dict[str, Any], months: list[str]) -> str | None:
+    """SELECT of the rows of several months of a monthly file type, each row's derived columns
+    computed with its own month's first/last day (unordered; no parameters).  None when a derived
+    column uses a month placeholder other than as ``DATE '${...}'``."""
+    marker = {k: f"\x00{v}\x00" for k, v in _BATCH_DATES.items()}
+    derived = _derived(suite_d, marker)
+    for name, sql in derived.items():
+        for k, col in _BATCH_DATES.items():
+            sql = sql.replace(f"DATE '{marker[k]}'", f"_gm.{col}")
+        if "\x00" in sql:
+            return None
+        derived[name] = sql
+    starts: list[date] = sorted({parse_month(m) for m in months})
+    values = ", ".join(f"(DATE '{m.isoformat()}', DATE '{month_end(m).isoformat()}')" for m in starts)
+    return (
+        f"SELECT {_select_list(ft, derived)} FROM {qualified(raw_table(ft))} "
+        f"JOIN (VALUES {values}) AS _gm({', '.join(_BATCH_DATES.values())}) ON _month = _gm._gate_month_start"
+    )
