@@ -159,7 +159,8 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.regenerate or not any(settings.landing.glob("20??-??")):
         progress("generate", f"demo council ({args.months} months, seed {args.seed}) -> {settings.landing}")
-        generate(["--out", str(settings.landing), "--months", str(args.months), "--seed", str(args.seed)])
+        generate(["--out", str(settings.landing), "--months", str(args.months), "--seed", str(args.seed),
+                  "-q"])
     return refresh(settings, requested_months(settings.landing, None))
 
 

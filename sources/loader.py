@@ -112,18 +112,19 @@ def _insert_rows(
         select += [f"unnest({years})", "unnest(__values)"]
     target += ["_month", "_file", "_line", "_load_id", "_extra"]
     select += ["CAST($m AS DATE)", "$f", "_line", "$id", "_extra"]
-    con.execute(
+    inserted = con.execute(
         f"INSERT INTO {_table(ft)} ({', '.join(target)}) SELECT {', '.join(select)}"
         f" FROM {d.table} WHERE len(_errors) = 0 ORDER BY _line",
         {"m": month, "f": d.file, "id": load_id},
-    )
+    ).fetchone()
     con.execute(
         'INSERT INTO raw._rejects SELECT $id, $ft, CAST($m AS DATE), $f, _line, e."column",'
         f" e.value, e.reason, e.check_name, $at FROM (SELECT _line, unnest(_errors) AS e"
         f" FROM {d.table} WHERE len(_errors) > 0) ORDER BY _line",
         {"id": load_id, "ft": ft.key, "m": month, "f": d.file, "at": _now()},
     )
-    stored = con.execute(
+    # DuckDB reports the rows an INSERT wrote (SNPP rows are unpivoted: one per file record and year)
+    stored = inserted if not ft.wide_year_columns else con.execute(
         f"SELECT count(DISTINCT _line) FROM {_table(ft)} WHERE _load_id = $id", {"id": load_id}
     ).fetchone()
     if stored is None or stored[0] != d.rows_loaded:  # not `assert`: must survive python -O

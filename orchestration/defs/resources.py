@@ -62,6 +62,9 @@ class WarehouseResource(dg.ConfigurableResource):
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         con = open_warehouse(self.warehouse_path, read_only=read_only)
+        if not read_only:
+            # Checkpoint once at the end of a step rather than every 16 MB of a month's load.
+            con.execute("SET checkpoint_threshold = '1GB'")
         try:
             yield con
         finally:

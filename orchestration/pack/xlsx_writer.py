@@ -29,6 +29,7 @@ HEADER_FONT = Font(name="Arial", size=10, bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
 HEADER_BORDER = Border(bottom=Side(style="medium", color="1F3864"))
 MIN_WIDTH, MAX_WIDTH = 10, 48
+RIGHT = Alignment(horizontal="right")  # shared: openpyxl interns styles, so reuse is cheaper
 
 
 def _meta_lines(table: PublishedTable, ctx: PackContext, council_name: str) -> list[str]:
@@ -64,9 +65,9 @@ def _write_table_sheet(ws: Worksheet, table: PublishedTable, ctx: PackContext, c
             cell.font = BODY_FONT
             if isinstance(value, (int, float)) and kind in NUMBER_FORMATS:
                 cell.number_format = NUMBER_FORMATS[kind]
-                cell.alignment = Alignment(horizontal="right")
+                cell.alignment = RIGHT
             elif value in (SUPPRESSED, NOT_APPLICABLE) or kind not in ("text", "date"):
-                cell.alignment = Alignment(horizontal="right")
+                cell.alignment = RIGHT
             shown = csv_text(data.get(col.name), kind)
             widths[j - 1] = max(widths[j - 1], min(len(shown) + (4 if kind == "money" else 2), MAX_WIDTH))
     for j, width in enumerate(widths, start=1):
