@@ -16,8 +16,9 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/ascw demo
 
+# Two workers (one per core); a test module stays on one worker so its fixtures are built once.
 test: $(BIN)/.installed
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest -q
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest -q -n 2 --dist loadfile
 
 bench: $(BIN)/.installed
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python bench/benchmark.py

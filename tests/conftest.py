@@ -16,9 +16,15 @@ def dbt_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     DbtProject.prepare_if_dev() only acts under `dagster dev`; tests prepare it themselves.
     """
+    import fcntl
+
     os.environ.setdefault("ASCW_WAREHOUSE", str(tmp_path_factory.mktemp("wh") / "parse.duckdb"))
     from orchestration.defs.resources import dbt_project
 
-    dbt_project.preparer.prepare(dbt_project)
+    # pytest-xdist workers share dbt_project/target: one `dbt parse` at a time.
+    lock_path = dbt_project.project_dir / ".parse.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        dbt_project.preparer.prepare(dbt_project)
     assert dbt_project.manifest_path.exists()
     return dbt_project.manifest_path

@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 
+from orchestration.months import parse_month
 from orchestration.pack import atomic
 from orchestration.pack.atomic import AlreadyPublished, staged_folder
 from orchestration.pack.csv_writer import table_csv
@@ -38,11 +39,11 @@ class Pack:
     unavailable: list[str]
 
 
-def parse_month(month: str) -> dt.date:
-    m = MONTH_RE.match(month)
-    if not m:
+def pack_month(month: str) -> dt.date:
+    """The pack's period: a `YYYY-MM` label only (a PackError otherwise)."""
+    if not MONTH_RE.match(month):
         raise PackError(f"month must be YYYY-MM, got {month!r}")
-    return dt.date(int(m.group(1)), int(m.group(2)), 1)
+    return parse_month(month)
 
 
 def build_pack(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> Pack:
@@ -102,7 +103,7 @@ def publish_month(con: duckdb.DuckDBPyConnection, month: str, exports_dir: Path,
     """Publish `exports_dir/month/` in one step; raise `AlreadyPublished` if it exists (never overwritten).
 
     On any error nothing is left behind: no month folder, no temporary folder."""
-    ctx = PackContext(parse_month(month), council)
+    ctx = PackContext(pack_month(month), council)
     target = Path(exports_dir) / month
     if target.exists():
         raise AlreadyPublished(f"{target} already exists; a published pack is never overwritten")

@@ -1,0 +1,235 @@
+"""Benchmark: 1, 10 and 50 councils, a 36-month backfill and the latest month's refresh.
+
+    python bench/benchmark.py [--councils 1 10 50] [--months 36] [--workers 2] [--out DIR]
+
+For each scale it generates the councils (`ascw-generate --councils N`), then for each council
+runs the real refresh (`ascw refresh`, through Dagster) as a child process:
+  1. backfill: every month but the latest (`--all` over months 1..N-1),
+  2. monthly: the latest month alone (what the scheduled refresh does each month),
+and prints per stage (load, validate, dbt, gate, publish; taken from the refresh's own progress
+lines) the wall time, the peak memory of the refresh process tree (wait4 rusage), and rows per
+second (rows loaded / wall time). As the floor, the same run times plain DuckDB SQL computing
+the headline marts (care ladder and provider concentration for the latest month) straight from
+the CSV files, and reports the pipeline's cost as a multiple of it.
+
+Councils are refreshed `--workers` at a time (each has its own warehouse). Nothing here is a
+test: it prints figures; the targets are in README.md.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PROGRESS = re.compile(r"^\[\s*([\d.]+)s\]\s+(\w+)\s")
+
+
+@dataclass
+class Run:
+    wall: float
+    peak_mb: float
+    stages: dict[str, float]
+    rows: int
+    rc: int
+
+
+@dataclass
+class Totals:
+    wall: float = 0.0
+    peak_mb: float = 0.0
+    rows: int = 0
+    stages: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    failed: int = 0
+
+    def add(self, r: Run) -> None:
+        self.wall += r.wall
+        self.peak_mb = max(self.peak_mb, r.peak_mb)
+        self.rows += r.rows
+        self.failed += r.rc != 0
+        for k, v in r.stages.items():
+            self.stages[k] += v
+
+
+def stage_times(stderr: str, total: float) -> dict[str, float]:
+    """Seconds per stage from the refresh's progress lines: the time up to each line is
+    charged to that line's stage (load/validate/dbt/gate/publish)."""
+    out: dict[str, float] = defaultdict(float)
+    last = 0.0
+    for line in stderr.splitlines():
+        m = PROGRESS.match(line)
+        if not m:
+            continue
+        t, stage = float(m.group(1)), m.group(2)
+        out[stage] += max(t - last, 0.0)
+        last = t
+    out["other"] += max(total - last, 0.0)
+    return dict(out)
+
+
+def run_refresh(landing: Path, work: Path, which: list[str]) -> Run:
+    env = dict(os.environ, PATH=f"{BIN}:{os.environ.get('PATH', '')}")
+    cmd = [str(BIN / "ascw"), "refresh", *which, "--landing", str(landing),
+           "--warehouse", str(work / "warehouse" / "ascw.duckdb"), "--exports", str(work / "exports")]
+    t0 = time.monotonic()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)  # rusage of the refresh and its children (dbt)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.monotonic() - t0
+        out.seek(0), err.seek(0)
+        out_text, err_text = out.read(), err.read()
+    peak = usage.ru_maxrss / 1024
+    rows = _rows_loaded(work / "warehouse" / "ascw.duckdb")
+    if proc.returncode:
+        sys.stderr.write(f"refresh {which} for {landing} exited {proc.returncode}:\n{out_text[-2000:]}\n")
+    return Run(wall, peak, stage_times(err_text, wall), rows, proc.returncode)
+
+
+def _rows_loaded(warehouse: Path) -> int:
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+        n = con.execute("select coalesce(sum(rows_loaded), 0) from raw._load_log").fetchone()[0]
+        con.close()
+        return int(n)
+    except duckdb.Error:
+        return 0
+
+
+FLOOR_SQL = """
+create or replace temp table floor_lines as
+select "Service Agreement ID" sa, "Line No" ln, "Element Code" code, "Supplier ID" supplier,
+       "LA Person Unique Identifier" person, "Weekly Cost"::decimal(18,2) weekly_cost,
+       strptime("Start Date", '%d/%m/%Y')::date s, try_strptime("End Date", '%d/%m/%Y')::date e
+from read_csv('{lines}', all_varchar=true, header=true);
+
+create or replace temp table floor_ladder as
+with rungs as (
+  select "Element Code" code, "Care Ladder Rung" rung from read_csv('{rungmap}', all_varchar=true, header=true)
+), active as (
+  select l.*, r.rung,
+         greatest(0, datediff('day', greatest(s, date '{m0}'), least(coalesce(e, date '{m1}'), date '{m1}')) + 1) as active_days
+  from floor_lines l join rungs r using (code)
+)
+select rung, supplier, person, weekly_cost * active_days / 7 as spend,
+       s <= date '{m1}' and coalesce(e, date '{m1}') >= date '{m1}' as at_snapshot
+from active;
+
+create or replace temp table floor_care_ladder as
+select rung, count(distinct person) filter (where at_snapshot) as service_users, sum(spend) as spend,
+       100 * sum(spend) / sum(sum(spend)) over () as pct_spend
+from floor_ladder group by rung;
+
+create or replace temp table floor_concentration as
+with supplier as (select rung, supplier, sum(spend) spend from floor_ladder group by all having sum(spend) > 0),
+shares as (select *, 100 * spend / sum(spend) over (partition by rung) share,
+                  row_number() over (partition by rung order by spend desc) rnk from supplier)
+select rung, count(*) providers, sum(share) filter (where rnk <= 5) top5_share_pct, sum(share * share) hhi
+from shares group by rung;
+
+create or replace temp table floor_ltc_users as
+with ev as (
+  select * from read_csv('{cld}', all_varchar=true, header=true)
+  qualify row_number() over (partition by "Event Reference" order by "Event Start Date" desc) = 1
+)
+select count(distinct "LA Person Unique Identifier") ltc_users from ev
+where "Event Type" ilike 'service' and "Service Type" ilike 'long term support%'
+  and "Event Start Date"::date <= date '{m1}' and coalesce(try_cast("Event End Date" as date), date '{m1}') >= date '{m1}';
+"""
+
+
+def floor_seconds(landings: list[Path], month: str) -> float:
+    """Plain DuckDB SQL straight from the CSVs, no loading, checks or publishing: the care
+    ladder, provider concentration and long-term users for the latest month of every council."""
+    import calendar
+
+    y, m = map(int, month.split("-"))
+    m1 = f"{month}-{calendar.monthrange(y, m)[1]:02d}"
+    t0 = time.monotonic()
+    con = duckdb.connect()
+    for landing in landings:
+        con.execute(FLOOR_SQL.format(
+            lines=landing / month / f"controcc_service_lines_{month}.csv",
+            cld=landing / month / f"las_cld_{month}.csv",
+            rungmap=landing / "reference" / "element_rung_map.csv", m0=f"{month}-01", m1=m1,
+        ))
+    con.close()
+    return time.monotonic() - t0
+
+
+def landings_of(out: Path) -> list[Path]:
+    if any(out.glob("20??-??")):
+        return [out]
+    return sorted(p for p in out.iterdir() if p.is_dir() and any(p.glob("20??-??")))
+
+
+def bench_scale(n: int, months: int, workers: int, base: Path) -> None:
+    gen_dir = base / f"councils_{n}"
+    t0 = time.monotonic()
+    subprocess.run([str(BIN / "ascw-generate"), "--out", str(gen_dir), "--months", str(months),
+                    "--councils", str(n)], check=True, stdout=subprocess.DEVNULL)
+    gen_s = time.monotonic() - t0
+    landings = landings_of(gen_dir)
+    all_months = sorted(p.name for p in landings[0].glob("20??-??"))
+    latest = all_months[-1]
+    backfill, monthly = Totals(), Totals()
+
+    def one(landing: Path) -> tuple[Run, Run]:
+        work = base / f"work_{n}" / landing.name
+        held = work / "held"
+        work.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(landing / latest), held)  # the latest month arrives after the backfill
+        b = run_refresh(landing, work, ["--all"])
+        shutil.move(str(held), landing / latest)
+        m = run_refresh(landing, work, ["--month", latest])
+        return b, m
+
+    t1 = time.monotonic()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for b, m in pool.map(one, landings):
+            backfill.add(b)
+            monthly.add(m)
+    elapsed = time.monotonic() - t1
+    floor = floor_seconds(landings, latest)
+    print(f"\n=== {n} council(s), {months} months (generated in {gen_s:.1f}s; {workers} at a time; "
+          f"elapsed {elapsed:.1f}s) ===")
+    for label, t in ((f"backfill {len(all_months) - 1} months", backfill), (f"monthly refresh {latest}", monthly)):
+        print(f"{label}: total {t.wall:.1f}s of refresh time over {n} council(s), peak {t.peak_mb:.0f} MB "
+              f"per refresh, {t.rows / max(t.wall, 1e-9):,.0f} rows/s, failed runs: {t.failed}")
+        for stage in ("load", "validate", "dbt", "gate", "publish", "refresh", "other"):
+            if stage in t.stages:
+                print(f"    {stage:<9} {t.stages[stage]:8.1f}s")
+    print(f"floor (plain DuckDB SQL, headline marts for {latest}, all councils): {floor:.2f}s; "
+          f"monthly refresh / floor = {monthly.wall / max(floor, 1e-9):.0f}x")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--councils", type=int, nargs="+", default=[1, 10, 50])
+    p.add_argument("--months", type=int, default=36)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--out", type=Path, default=None, help="work folder (default: a temporary one)")
+    args = p.parse_args(argv)
+    base = args.out or Path(tempfile.mkdtemp(prefix="ascw-bench-"))
+    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, python {platform.python_version()}, "
+          f"duckdb {duckdb.__version__}; work folder {base}")
+    for n in args.councils:
+        bench_scale(n, args.months, args.workers, base)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
