@@ -172,7 +172,7 @@ def docs(settings: Settings) -> int:
 
     from orchestration.settings import DBT_PROJECT_DIR
 
-    target = settings.warehouse.parent / "dbt_target"
+    target = settings.warehouse.parent / "dbt" / "docs"
     env = dict(os.environ, ASCW_WAREHOUSE=str(settings.warehouse))
     dbt = Path(sys.executable).with_name("dbt")
     cmd = [str(dbt if dbt.exists() else "dbt"), "docs", "generate", "--static", "--profiles-dir", str(DBT_PROJECT_DIR),

@@ -13,6 +13,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.dbt_results import results_from_run_results
+from orchestration.dbt_target import keep_parse_and_prune, run_target_path
 from orchestration.defs.partitions import monthly_partitions, months_of, single_run
 from orchestration.defs.resources import WarehouseResource, dbt_project
 from orchestration.gates import load_results, record_results
@@ -49,14 +50,19 @@ def warehouse_models(
         raise dg.Failure(description="dbt not run: every month of this run failed a blocking source check")
     warehouse.dbt_env()
     progress("dbt", f"dbt build for {months[0]}..{months[-1]}")
+    # The marts are rebuilt over every loaded month, so the build takes no month arguments
+    # (which would also defeat dbt's partial parsing: see orchestration/dbt_target.py).
+    target_base = warehouse.side_dir / "dbt"
+    target = run_target_path(target_base, context.run_id)
     invocation = dbt.cli(
         # Unit tests check the models' logic and run in the test suite, not on every month.
-        ["build", "--exclude", "resource_type:unit_test",
-         "--vars", f'{{"month_start": "{months[0]}", "month_end": "{months[-1]}"}}'],
+        ["build", "--exclude", "resource_type:unit_test"],
         context=context,
         raise_on_error=False,
+        target_path=target,
     )
     yield from invocation.stream()
+    keep_parse_and_prune(target_base, target)
     run_results = invocation.get_artifact("run_results.json")
     results = results_from_run_results(run_results, invocation.manifest, months)
     with warehouse.connect() as con:
@@ -66,5 +72,5 @@ def warehouse_models(
     if not invocation.is_successful():
         raise dg.Failure(
             description="dbt build failed: "
-            + "; ".join(sorted({r.message for r in failed})[:5] or ["see the dbt log"])
+            + "; ".join(sorted({r.message for r in failed})[:5] or [f"see {target}/dbt.log"])
         )
