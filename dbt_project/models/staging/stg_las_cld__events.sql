@@ -2,21 +2,25 @@
 {#- LAS events in CLD layout: latest version of each Event Reference (newest `_month`; within one
     month the last physical line), renamed, codes canonicalised to CLD Release 1 spellings. -#}
 with source as (
-    select *, rowid as _row_id from {{ source('raw', 'las_cld') }}
+    select * from {{ source('raw', 'las_cld') }}
 ),
 
 latest_version as (
-    -- The winning line of each Event Reference, found on narrow columns (a window over the
-    -- full-width rows sorts every column of every version: ~8x slower on 1.2M rows).
-    select max_by(_row_id, (coalesce(_month, date '0001-01-01'), coalesce(_line, -1))) as row_id
+    -- The winning version of each Event Reference, found on narrow columns first (a window
+    -- over the full-width rows sorts every column of every version: ~3x slower on 1.2M rows).
+    select
+        trim("Event Reference") as event_reference,
+        max((coalesce(_month, date '0001-01-01'), coalesce(_line, -1))) as version_key
     from source
-    group by trim("Event Reference")
+    group by 1
 ),
 
 latest as (
     select source.*
     from source
-    semi join latest_version on source._row_id = latest_version.row_id
+    semi join latest_version
+        on trim(source."Event Reference") = latest_version.event_reference
+       and (coalesce(source._month, date '0001-01-01'), coalesce(source._line, -1)) = latest_version.version_key
 ),
 
 final as (
