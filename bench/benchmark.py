@@ -149,7 +149,8 @@ def floor_seconds(work: Path, landing: Path, months: list[str]) -> float:
     copy.parent.mkdir(exist_ok=True)
     shutil.copyfile(warehouse, copy)
     t0 = time.monotonic()
-    con = duckdb.connect(str(copy), config={"enable_progress_bar": False})
+    con = duckdb.connect(str(copy))
+    con.execute("SET enable_progress_bar = false")
     con.execute("create schema if not exists floor_extracts")
     for month in months:
         for i, csv in enumerate(sorted((landing / month).glob("*.csv"))):
