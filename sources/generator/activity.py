@@ -6,7 +6,7 @@ import numpy as np
 
 from .calibration import BANDS
 from .model import OPEN, Event, Person, Piece
-from .people import MONTH_DAYS, CoreBuilder, choose
+from .people import MONTH_DAYS, CoreBuilder, adult_from, choose
 from .rungs import REABLEMENT_ELEMENT, RESPITE_ELEMENT
 from .timeline import age_at
 
@@ -50,6 +50,8 @@ class ActivityStage(CoreBuilder):
             if ep.start - 50 > self.H and rng.random() < REABLEMENT_FIRST_SHARE:
                 end = ep.start - 1
                 start = end - int(rng.integers(14, 42))
+                if start < adult_from(ep.person.dob):
+                    continue  # no adult reablement before the 18th birthday
                 self._short_term_event(ep.person, start, end, "Progress to Support Planning / Services", "reablement")
                 self.reablement_before[id(ep)] = (start, end)
         n_standalone = int(rng.poisson(months * 150 * scale)) - len(self.reablement_before)
@@ -125,21 +127,26 @@ class ActivityStage(CoreBuilder):
             if reab is None and rng.random() >= LINKED_REQUEST_SHARE:
                 continue
             band = "65+" if age_at(ep.person.dob, ep.start) >= 65 else "18-64"
+            # An adult extract: the contact and assessment of someone whose support starts soon
+            # after their 18th birthday are not dated before it.
+            adult = adult_from(ep.person.dob)
             if reab:
-                day = reab[0] - int(rng.integers(1, 8))
+                day = max(reab[0] - int(rng.integers(1, 8)), adult)
                 self._request(ep.person, day, "Progress to Reablement/ST-Max", self._route(band))
-                a0 = reab[1] - int(rng.integers(3, 10))
+                a0 = max(reab[1] - int(rng.integers(3, 10)), day)
             else:
-                day = ep.start - int(rng.integers(12, 85))
+                day = max(ep.start - int(rng.integers(12, 85)), adult)
                 self._request(ep.person, day, "Progress to Assessment", self._route(band))
                 a0 = day + int(rng.integers(2, 9))
-            self._assessment(ep.person, a0, ep.start - int(rng.integers(1, 4)), "Progress to Support Planning / Services",
+            a1 = max(ep.start - int(rng.integers(1, 4)), a0)
+            self._assessment(ep.person, a0, a1, "Progress to Support Planning / Services",
                              "Yes", "Long Term Support (Initial)")
             if day >= window_start:
                 linked[band] += 1
         for p, start in self.reablement_only:
             band = p.band
-            self._request(p, start - int(rng.integers(1, 8)), "Progress to Reablement/ST-Max", self._route(band))
+            day = max(start - int(rng.integers(1, 8)), adult_from(p.dob))
+            self._request(p, day, "Progress to Reablement/ST-Max", self._route(band))
         # everyone else who contacted Care Direct
         months = (self.T - self.H) / MONTH_DAYS
         reab_recent = {b: sum(1 for p, s in self.reablement_only if p.band == b and s >= window_start) for b in BANDS}

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .model import Supplier
-from .people import ACCOMMODATION_BY_RUNG, MOVE_OUTCOME, MONTH_DAYS, CoreBuilder, Episode, choose
+from .people import ACCOMMODATION_BY_RUNG, MOVE_OUTCOME, MONTH_DAYS, CoreBuilder, Episode, adult_from, choose
 from .rungs import PSR_R1, TIER3_BY_RUNG
 
 # how a package that ends before the snapshot ends: (outcome, probability, died)
@@ -127,5 +127,10 @@ class HistoryStage(CoreBuilder):
             start = end - max(30, int(rng.exponential(dur)))
             sup, out = self._pick_supplier(prior_rung, ep.band, end)
             cost = self.cell_mean_p[(prior_rung, ep.band)] * float(rng.lognormal(-0.045, 0.3)) * self.price_factor(end)
+            # Adult social care: the earlier package starts no sooner than the person's 18th
+            # birthday, and there is none for someone who came to the ladder at 18.
+            start = max(start, adult_from(ep.person.dob))
+            if end - start < 30:
+                continue
             prior = Episode(ep.person, prior_rung, ep.band, start, end, MOVE_OUTCOME, int(cost), sup, out)
             self.episodes.append(prior)

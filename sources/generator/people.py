@@ -64,6 +64,15 @@ def nhs_number(body: int) -> str:
     return "".join(map(str, digits)) + str(check)
 
 
+def adult_from(dob: int) -> int:
+    """Day (ordinal) of the 18th birthday of someone born on day `dob` (29 February -> 1 March)."""
+    born = date.fromordinal(dob)
+    try:
+        return born.replace(year=born.year + 18).toordinal()
+    except ValueError:
+        return date(born.year + 18, 3, 1).toordinal()
+
+
 @dataclass
 class Episode:
     person: Person
