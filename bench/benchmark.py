@@ -35,7 +35,6 @@ from pathlib import Path
 
 import duckdb
 
-ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PROGRESS = re.compile(r"^\[\s*([\d.]+)s\]\s+(\w+)\s")
 
@@ -47,7 +46,6 @@ class Run:
     stages: dict[str, float]
     rows: int
     rc: int
-    floor: float = 0.0
 
 
 @dataclass
@@ -57,14 +55,13 @@ class Totals:
     rows: int = 0
     stages: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     failed: int = 0
-    floor: float = 0.0
+    floor: float = 0.0  # seconds of plain-SQL floor, summed over councils (set by the phase)
 
     def add(self, r: Run) -> None:
         self.wall += r.wall
         self.peak_mb = max(self.peak_mb, r.peak_mb)
         self.rows += r.rows
         self.failed += r.rc != 0
-        self.floor += r.floor
         for k, v in r.stages.items():
             self.stages[k] += v
 

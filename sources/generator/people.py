@@ -14,7 +14,7 @@ from .geography import LocalAuthority
 from .market import Market
 from .model import Event, Person, Piece, Supplier
 from .rungs import APRIL_UPLIFTS, DEFAULT_UPLIFT, RungSpec
-from .timeline import april_firsts
+from .timeline import add_years, april_firsts
 
 MONTH_DAYS = 30.4375
 
@@ -65,12 +65,11 @@ def nhs_number(body: int) -> str:
 
 
 def adult_from(dob: int) -> int:
-    """Day (ordinal) of the 18th birthday of someone born on day `dob` (29 February -> 1 March)."""
+    """Day (ordinal) of the 18th birthday of someone born on day `dob`. Born on 29 February ->
+    1 March (a day after `add_years`' 28 February: 18 is not a multiple of 4, so that year has
+    no 29th), which is adult by either reading."""
     born = date.fromordinal(dob)
-    try:
-        return born.replace(year=born.year + 18).toordinal()
-    except ValueError:
-        return date(born.year + 18, 3, 1).toordinal()
+    return add_years(dob, 18) + ((born.month, born.day) == (2, 29))
 
 
 @dataclass
