@@ -33,9 +33,6 @@ ContrOCC lines (latest version; weekly cost; dates; supplier; rung):
 """
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -43,11 +40,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sources import loader
-
-ROOT = Path(__file__).resolve().parent.parent
-LANDING = ROOT / "tests" / "fixtures" / "handwritten_landing"
-DBT_PROJECT = ROOT / "dbt_project"
+from dbt_helpers import HANDWRITTEN_LANDING as LANDING
+from dbt_helpers import load_landing, run_dbt
 CORE_MARTS = (
     "care_ladder_monthly",
     "provider_concentration_monthly",
@@ -59,30 +53,13 @@ CORE_MARTS = (
 MAR, APR = date(2025, 3, 1), date(2025, 4, 1)
 
 
-def _dbt_executable() -> str:
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
-
-
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
     tmp = tmp_path_factory.mktemp("handwritten")
     db = tmp / "warehouse.duckdb"
-    con = duckdb.connect(str(db))
-    loader.load_reference(con, LANDING, pseudo_key="handwritten-test-key")
-    for month in loader.discover_months(LANDING):
-        report = loader.load_month(con, LANDING, month, pseudo_key="handwritten-test-key")
-        rejected = [f for f in report.files if f.status not in ("loaded", "unchanged")]
-        assert not rejected, rejected
-    con.close()
-    env = {**os.environ, "ASCW_WAREHOUSE": str(db), "ASCW_COUNCIL": "E06000023"}
+    load_landing(db, LANDING, pseudo_key="handwritten-test-key")
     selector = " ".join(f"+{m}" for m in CORE_MARTS)
-    run = subprocess.run(
-        [_dbt_executable(), "build", "--select", *selector.split(), "--indirect-selection", "cautious",
-         "--profiles-dir", ".",
-         "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs")],
-        cwd=DBT_PROJECT, env=env, capture_output=True, text=True, timeout=600,
-    )
+    run = run_dbt(["build", "--select", *selector.split(), "--indirect-selection", "cautious"], tmp, db)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     con = duckdb.connect(str(db), read_only=True)
     yield con
