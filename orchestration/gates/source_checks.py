@@ -11,6 +11,8 @@ is the same for one month):
    (uniqueness, column types, row-count drift), per month;
 3. the same for the reference and annual files, validated ONCE (they are not partitioned by
    month) and copied to every month's results, unless ``config.check_reference_files`` is off;
+   a later run reuses those results while the files, suites, config and checking code are
+   unchanged (``reference_cache``);
 4. rows failing row-level checks are written to ``raw._rejects`` (``quarantine``): under their
    month for monthly files, once with month NULL for reference and annual files;
 5. a marker result per month saying the stage ran (``blocking_failures`` needs it).
@@ -24,7 +26,7 @@ from typing import Any
 
 import duckdb
 
-from orchestration.gates import row_accounting, sql_checks
+from orchestration.gates import reference_cache, row_accounting, sql_checks
 from orchestration.gates.batch_validation import validate_months
 from orchestration.gates.config import GateConfig, load_gate_config
 from orchestration.gates.gx_runner import ExpectationOutcome, validate_rows
@@ -225,13 +227,20 @@ def _check_months(
             rejects[m] += rej
     reference_rejects: list[RejectRow] | None = None
     if config.check_reference_files:
-        reference_rejects = []
-        for ft in (*ANNUAL_FILE_TYPES, *REFERENCE_FILE_TYPES):
-            # not partitioned by month: the same rows and results for every month
-            r, rej = check_file_type(con, ft, labels[0], config)
-            reference_rejects += rej
-            for m in labels:
-                results[m] += [_for_month(x, m) for x in r]
+        # not partitioned by month: the same rows and results for every month, validated again
+        # only when the files, suites, thresholds or checking code changed (reference_cache)
+        file_types = (*ANNUAL_FILE_TYPES, *REFERENCE_FILE_TYPES)
+        key = reference_cache.fingerprint(con, file_types, config)
+        reference = reference_cache.cached_results(con, key)
+        if reference is None:
+            reference, reference_rejects = [], []
+            for ft in file_types:
+                r, rej = check_file_type(con, ft, labels[0], config)
+                reference += r
+                reference_rejects += rej
+            reference_cache.store_results(con, key, reference)
+        for m in labels:
+            results[m] += [_for_month(x, m) for x in reference]
     return results, rejects, reference_rejects
 
 

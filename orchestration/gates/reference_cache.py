@@ -1,0 +1,87 @@
+"""Reference and annual files are validated once per content, not again with every month.
+
+Their checks do not depend on the month (``source_checks`` step 3: validated once, copied to
+every month), and the files change a few times a year while the refresh runs monthly. A run
+therefore reuses the last results when nothing that decides them has changed; the fingerprint
+covers all of it:
+- the rows: each reference/annual raw table's row count and an order-independent hash of all
+  its rows, load ids included (a reloaded file, or a row edited in place, changes it);
+- the rules: each file type's committed suite (``expectations/<key>.json``);
+- the thresholds and severities: the whole ``GateConfig``;
+- the checking code: the source of the ``orchestration.gates`` modules and of the landing
+  contract (``sources/contracts.py``) the checks' SQL is built from.
+Any difference re-validates and replaces the stored results. The reference files' gate rejects
+in ``raw._rejects`` (month NULL) were written by the run that computed the results and are left
+as they are when the results are reused.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+
+from orchestration.gates.config import GateConfig
+from orchestration.gates.results import AUDIT_SCHEMA, CheckResult, to_json
+from orchestration.gates.sqlutil import raw_table, table_exists
+from orchestration.gates.suites import suite_path
+from sources import contracts
+from sources.contracts import FileType
+
+CACHE_TABLE = f"{AUDIT_SCHEMA}.reference_check_results"
+CACHE_DDL = f"""CREATE TABLE IF NOT EXISTS {CACHE_TABLE} (
+  fingerprint VARCHAR, results JSON, computed_at TIMESTAMP DEFAULT current_timestamp
+)"""
+GATES_DIR = Path(__file__).resolve().parent
+CODE_FILES = (*sorted(GATES_DIR.glob("*.py")), Path(contracts.__file__))
+
+
+def code_digest(files: Iterable[Path] = CODE_FILES) -> str:
+    """SHA-256 over the checking code's source, in the order given."""
+    h = hashlib.sha256()
+    for path in files:
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def content_digest(con: duckdb.DuckDBPyConnection, ft: FileType) -> str:
+    """Row count and an order-independent hash of every row (all columns, load ids included) of
+    the file type's raw table: a reloaded file, or a row changed in place, changes it."""
+    table = raw_table(ft)
+    if not table_exists(con, table):
+        return "<no table>"
+    row = con.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {table} AS t").fetchone()
+    return f"{row[0]}:{row[1]}" if row else ""
+
+
+def fingerprint(con: duckdb.DuckDBPyConnection, file_types: Iterable[FileType], config: GateConfig) -> str:
+    """What decides the reference files' check results, as one SHA-256 hex digest."""
+    h = hashlib.sha256()
+    for ft in file_types:
+        suite = suite_path(ft.key)
+        h.update(f"{ft.key}\0{content_digest(con, ft)}\0".encode())
+        h.update(suite.read_bytes() if suite.exists() else b"<no suite>")
+    h.update(repr(config).encode())
+    h.update(code_digest().encode())
+    return h.hexdigest()
+
+
+def cached_results(con: duckdb.DuckDBPyConnection, key: str) -> list[CheckResult] | None:
+    """The stored results for fingerprint ``key``, or None."""
+    if not table_exists(con, CACHE_TABLE):
+        return None
+    row = con.execute(f"SELECT results FROM {CACHE_TABLE} WHERE fingerprint = ?", [key]).fetchone()
+    if row is None:
+        return None
+    return [CheckResult(**d) for d in json.loads(row[0])]
+
+
+def store_results(con: duckdb.DuckDBPyConnection, key: str, results: list[CheckResult]) -> None:
+    """Keep ``results`` as the reference files' results for fingerprint ``key`` (one row only)."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {AUDIT_SCHEMA}")
+    con.execute(CACHE_DDL)
+    con.execute(f"DELETE FROM {CACHE_TABLE}")
+    con.execute(f"INSERT INTO {CACHE_TABLE} (fingerprint, results) VALUES (?, ?)",
+                [key, to_json([r.to_dict() for r in results])])

@@ -1,0 +1,107 @@
+"""Reference and annual files are validated again only when something that decides their results
+changed (orchestration/gates/reference_cache.py); otherwise a month reuses the last results."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import gates_fixtures as fx
+from orchestration.gates import CheckResult, GateConfig, run_source_checks
+from orchestration.gates import reference_cache as rc
+from orchestration.gates import source_checks
+from sources.contracts import ANNUAL_FILE_TYPES, REFERENCE_FILE_TYPES
+
+CFG = GateConfig()
+REFERENCE_TYPES = (*ANNUAL_FILE_TYPES, *REFERENCE_FILE_TYPES)
+REFERENCE_TARGETS = {f"raw.{ft.raw_table}" for ft in REFERENCE_TYPES}
+RUNG_CHECK = "element_rung_map.in_code_list:Care Ladder Rung"
+
+
+@pytest.fixture()
+def con() -> duckdb.DuckDBPyConnection:
+    c = fx.build_clean()
+    yield c
+    c.close()
+
+
+@pytest.fixture()
+def reference_validations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The reference file types validated from here on (check_file_type calls)."""
+    seen: list[str] = []
+    real = source_checks.check_file_type
+
+    def counting(con, ft, month, config):  # type: ignore[no-untyped-def]
+        seen.append(ft.key)
+        return real(con, ft, month, config)
+
+    monkeypatch.setattr(source_checks, "check_file_type", counting)
+    return seen
+
+
+def _reference(results: list[CheckResult]) -> list[tuple]:
+    return sorted((r.name, r.target, r.passed, r.severity, r.message, r.month, r.file, r.column)
+                  for r in results if r.target in REFERENCE_TARGETS)
+
+
+def _rung_check(results: list[CheckResult]) -> CheckResult:
+    return next(r for r in results if r.name == RUNG_CHECK)
+
+
+def test_unchanged_reference_files_are_not_validated_again(con, reference_validations) -> None:
+    first = run_source_checks(con, fx.PREV, CFG)
+    assert set(reference_validations) >= {"element_rung_map", "kpi_targets"}
+    reference_validations.clear()
+
+    second = run_source_checks(con, fx.MONTH, CFG)
+
+    assert reference_validations == []
+    assert _reference(second) == [(*r[:5], fx.MONTH, *r[6:]) for r in _reference(first)]
+    assert _reference(second)  # the month still carries the reference files' results
+
+
+def test_a_reference_row_changed_in_place_is_validated_again(con, reference_validations) -> None:
+    assert _rung_check(run_source_checks(con, fx.MONTH, CFG)).passed
+    con.execute("""UPDATE raw.element_rung_map SET "Care Ladder Rung" = 'nursing' WHERE "Element Code" = 'NURS01'""")
+    reference_validations.clear()
+
+    again = _rung_check(run_source_checks(con, fx.MONTH, CFG))
+
+    assert "element_rung_map" in reference_validations
+    assert not again.passed and again.severity == "ERROR"
+
+
+def test_reference_rejects_stay_when_results_are_reused(con) -> None:
+    con.execute("""UPDATE raw.element_rung_map SET "Care Ladder Rung" = 'nursing' WHERE "Element Code" = 'NURS01'""")
+    query = "SELECT file, line, check_name FROM raw._rejects WHERE month IS NULL ORDER BY ALL"
+    assert not _rung_check(run_source_checks(con, fx.PREV, CFG)).passed
+    rejects = con.execute(query).fetchall()
+    assert [r[2] for r in rejects] == [RUNG_CHECK]
+
+    assert not _rung_check(run_source_checks(con, fx.MONTH, CFG)).passed  # reused: still failing
+    assert con.execute(query).fetchall() == rejects
+
+
+def test_thresholds_and_suites_are_part_of_the_fingerprint(con, monkeypatch, tmp_path: Path) -> None:
+    base = rc.fingerprint(con, REFERENCE_TYPES, CFG)
+    assert rc.fingerprint(con, REFERENCE_TYPES, GateConfig()) == base
+    assert rc.fingerprint(con, REFERENCE_TYPES, GateConfig(min_age=19)) != base
+    assert rc.fingerprint(con, REFERENCE_TYPES, GateConfig(severities={"kpi_targets.*": "WARN"})) != base
+
+    edited = tmp_path / "kpi_targets.json"
+    edited.write_text(rc.suite_path("kpi_targets").read_text().replace('"ERROR"', '"WARN"', 1))
+    real = rc.suite_path
+    monkeypatch.setattr(rc, "suite_path", lambda key: edited if key == "kpi_targets" else real(key))
+    assert rc.fingerprint(con, REFERENCE_TYPES, CFG) != base
+
+
+def test_code_digest_follows_the_source(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.py", tmp_path / "b.py"
+    a.write_text("x = 1\n")
+    b.write_text("y = 2\n")
+    before = rc.code_digest([a, b])
+    assert rc.code_digest([a, b]) == before
+    b.write_text("y = 3\n")
+    assert rc.code_digest([a, b]) != before
+    assert len(rc.CODE_FILES) > 5 and all(p.exists() for p in rc.CODE_FILES)
