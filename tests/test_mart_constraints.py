@@ -39,7 +39,7 @@ def test_every_contracted_mart_declares_its_grain_and_not_nulls(dbt_manifest: Pa
         assert not_null, f"{name}: no NOT NULL constraint"
 
 
-def test_the_grain_is_enforced_in_the_warehouse_tables(dbt_manifest: Path, built: Path) -> None:
+def test_the_grain_is_enforced_in_the_warehouse_tables(built: Path) -> None:
     con = duckdb.connect(str(built), read_only=True)
     try:
         rows = dict(con.execute(

@@ -26,6 +26,16 @@ def test_definitions_load_with_every_area(defs: dg.Definitions) -> None:
     assert job.partitions_def is not None
 
 
+def test_every_singular_dbt_test_is_an_asset_check(defs: dg.Definitions, dbt_manifest: Path) -> None:
+    """Singular tests reading several models name the model they check (meta dagster.ref), so
+    Dagster shows them as that asset's checks, not as loose observations with a warning."""
+    nodes = json.loads(dbt_manifest.read_text())["nodes"].values()
+    singular = {n["name"] for n in nodes if n["resource_type"] == "test" and not n.get("test_metadata")}
+    checks = {k.name for k in defs.get_repository_def().asset_graph.asset_check_keys}
+    assert len(singular) >= 4
+    assert singular <= checks, singular - checks
+
+
 def test_schedule_runs_at_six_on_the_fifth_for_the_month_just_closed(defs: dg.Definitions) -> None:
     schedule = defs.resolve_schedule_def("monthly_refresh_schedule")
     assert schedule.cron_schedule == "0 6 5 * *"

@@ -35,11 +35,17 @@ def test_every_month_is_published_with_the_whole_pack(site: Site) -> None:
         assert not list(site.exports.glob(".tmp*")), "temporary publish folders left behind"
 
 
-def test_second_refresh_of_a_month_changes_nothing(site: Site) -> None:
+def test_second_refresh_of_a_month_changes_nothing(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
     before_exports, before_marts = tree_digest(site.exports), mart_digests(site.warehouse)
     assert site.refresh("--month", MONTHS[-1]) == 0
     assert tree_digest(site.exports) == before_exports
     assert mart_digests(site.warehouse) == before_marts
+    # stdout is the summary; dbt's console went to the run's folder
+    out = capsys.readouterr().out
+    assert f"{MONTHS[-1]}   already published" in out, out
+    assert "Running with dbt" not in out and "Completed successfully" not in out
+    consoles = sorted((site.warehouse.parent / "dbt").glob("run-*/dbt_console.log"), key=lambda p: p.stat().st_mtime)
+    assert "Running with dbt" in consoles[-1].read_text(encoding="utf-8")
 
 
 def _published_text(exports: Path) -> str:

@@ -1,5 +1,6 @@
 -- Reconciliation: for every month and Tier 2/3 rung, the care ladder's `All` spend equals the
 -- provider-concentration market spend (both are the rounded sum of the same line cost-days / 7).
+{{ config(meta={'dagster': {'ref': {'name': 'care_ladder_monthly'}}}) }}
 select
     ladder.month,
     ladder.care_ladder_rung,

@@ -2,6 +2,7 @@
     (var council_code); otherwise every council row of cqc_market_monthly would be zero and
     cqc_market_changes_monthly empty. Fix: load the ONS reference files or add a row to seed
     la_name_exceptions. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'int_la_lookup'}}}) }}
 select
     '{{ var("council_code") }}' as council_code,
     'no CQC Location Local Authority name maps to the council' as problem

@@ -1,4 +1,5 @@
 -- LTC_USERS in kpi_monthly equals the people in int_ltc_people_monthly with a known adult band.
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_monthly'}}}) }}
 with expected as (
     select month, age_band, count(*) as people
     from {{ ref('int_ltc_people_monthly') }}

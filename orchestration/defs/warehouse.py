@@ -12,6 +12,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from orchestration.dbt_console import CONSOLE_LOG, stdout_to
 from orchestration.dbt_results import results_from_run_results
 from orchestration.dbt_target import keep_parse_and_prune, run_target_path
 from orchestration.defs.partitions import monthly_partitions, months_of, single_run
@@ -61,7 +62,8 @@ def warehouse_models(
         raise_on_error=False,
         target_path=target,
     )
-    yield from invocation.stream()
+    with (target / CONSOLE_LOG).open("w", encoding="utf-8") as console:
+        yield from stdout_to(console, invocation.stream())
     keep_parse_and_prune(target_base, target)
     run_results = invocation.get_artifact("run_results.json")
     results = results_from_run_results(run_results, invocation.manifest, months)
