@@ -23,6 +23,7 @@ README.md.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import re
@@ -140,8 +141,6 @@ def floor_seconds(work: Path, landing: Path, months: list[str]) -> float:
     (the load's parsing work), then run every dbt model's compiled SQL as `create or replace
     table` in dependency order (the whole build's data work). No dbt, Dagster, pseudonymisation,
     checks, tests or publishing."""
-    import json
-
     warehouse = work / "warehouse" / "ascw.duckdb"
     runs = sorted((work / "warehouse" / "dbt").glob("run-*"), key=lambda p: p.stat().st_mtime)
     if not runs or not (runs[-1] / "manifest.json").exists():
@@ -181,7 +180,7 @@ def bench_scale(n: int, months: int, workers: int, base: Path, repeats: int = 1)
     landings = landings_of(gen_dir)
     all_months = sorted(p.name for p in landings[0].glob("20??-??"))
     latest = all_months[-1]
-    backfill, monthly = Totals(), Totals()
+    backfill = Totals()
     works = {landing: base / f"work_{n}" / landing.name for landing in landings}
 
     def backfill_one(landing: Path) -> Run:
@@ -212,17 +211,21 @@ def bench_scale(n: int, months: int, workers: int, base: Path, repeats: int = 1)
         return wall, time.monotonic() - t0
 
     phases = [(f"backfill {len(all_months) - 1} months", backfill, *phase(backfill_one, backfill, all_months[:-1]))]
+    saved = {ld: works[ld].with_name(works[ld].name + ".after-backfill") for ld in landings}
+    if repeats > 1:
+        for ld in landings:
+            shutil.copytree(works[ld], saved[ld])
+    monthly_walls: list[float] = []
     for i in range(repeats):
-        for landing in landings:
-            saved = works[landing].with_name(works[landing].name + ".after-backfill")
-            if i == 0 and repeats > 1:
-                shutil.copytree(works[landing], saved)
-            elif i > 0:  # back to the state the backfill left, at the same paths
-                shutil.rmtree(works[landing])
-                shutil.copytree(saved, works[landing])
+        if i:  # back to the state the backfill left, at the same paths
+            for ld in landings:
+                shutil.rmtree(works[ld])
+                shutil.copytree(saved[ld], works[ld])
         label = f"monthly refresh {latest}" + (f" (repeat {i + 1}/{repeats})" if repeats > 1 else "")
-        totals = monthly if i == 0 else Totals()
-        phases.append((label, totals, *phase(monthly_one, totals, [latest], floor=i == 0)))
+        monthly = Totals()
+        wall, floor_wall = phase(monthly_one, monthly, [latest], floor=i == 0)
+        monthly_walls.append(wall)
+        phases.append((label, monthly, wall, floor_wall))
     print(f"\n=== {n} council(s), {months} months (generated in {gen_s:.1f}s; {workers} refreshes at a time) ===")
     for label, t, wall, floor_wall in phases:
         print(f"{label}: wall {wall:.1f}s for {n} council(s) ({t.wall / n:.1f}s of refresh time per council), "
@@ -234,7 +237,7 @@ def bench_scale(n: int, months: int, workers: int, base: Path, repeats: int = 1)
             print(f"    floor: the same marts by plain DuckDB SQL, wall {floor_wall:.1f}s "
                   f"({t.floor / n:.1f}s per council); refresh wall / floor wall = {wall / max(floor_wall, 1e-9):.1f}x")
     if repeats > 1:
-        walls = sorted(wall for label, _, wall, _ in phases if label.startswith("monthly"))
+        walls = sorted(monthly_walls)
         print(f"monthly refresh wall over {repeats} repeats: median {statistics.median(walls):.1f}s "
               f"(min {walls[0]:.1f}s, max {walls[-1]:.1f}s)")
 

@@ -24,7 +24,7 @@ def _contracted_marts(manifest: dict) -> dict[str, dict]:
     }
 
 
-def test_every_contracted_mart_declares_its_grain_and_not_nulls(dbt_manifest: Path) -> None:
+def test_every_contracted_mart_declares_a_key_and_not_nulls(dbt_manifest: Path) -> None:
     marts = _contracted_marts(json.loads(dbt_manifest.read_text()))
     assert len(marts) >= 13
     for name, node in marts.items():
@@ -33,7 +33,7 @@ def test_every_contracted_mart_declares_its_grain_and_not_nulls(dbt_manifest: Pa
             {"columns": [col]} for col, spec in node["columns"].items()
             if any(c["type"] in ("primary_key", "unique") for c in spec["constraints"])
         ]
-        assert keys, f"{name}: no primary key or unique constraint for its grain"
+        assert keys, f"{name}: no primary key or unique constraint"
         not_null = [col for col, spec in node["columns"].items()
                     if any(c["type"] == "not_null" for c in spec["constraints"])]
         assert not_null, f"{name}: no NOT NULL constraint"
