@@ -286,7 +286,8 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckD
     path = tmp / "warehouse.duckdb"
     write_raw(path)
     saved = {k: os.environ.get(k) for k in ("ASCW_WAREHOUSE", "ASCW_COUNCIL", "ASCW_REGION")}
-    os.environ.update(ASCW_WAREHOUSE=str(path), ASCW_COUNCIL=COUNCIL, ASCW_REGION=REGION)
+    os.environ.update(ASCW_WAREHOUSE=str(path), ASCW_COUNCIL=COUNCIL)
+    os.environ.pop("ASCW_REGION", None)  # the council's region comes from the CQC directory
     try:
         run_dbt(["seed", "--select", "english_regions", "la_name_exceptions", "cld_code_map",
                  "care_ladder_rungs"], tmp)
@@ -371,6 +372,10 @@ def test_cqc_market_council_march(warehouse: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_cqc_market_region_and_england(warehouse: duckdb.DuckDBPyConnection) -> None:
+    # The region is the council's own (from the CQC directory: Bristol is in the South West),
+    # with no ASCW_REGION set; one region only.
+    assert rows(warehouse, "select distinct area_code from marts.cqc_market_monthly where area_type = 'region'") == [
+        (REGION,)]
     # Without nursing, South West, March: A1 (50, Good) + A3 (BaNES, 30, Outstanding):
     # 2 locations, 80 beds; 1/2 Outstanding = 50 %, 1/2 Good = 50 %, good or better 2/2 = 100 %.
     assert market(warehouse, MAR, WITHOUT_NURSING, REGION) == (

@@ -47,7 +47,7 @@ def publication_gate(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     recon_failed: list[str] = []
     blocked: dict[str, list[str]] = {}
     with warehouse.connect() as con:
-        council = warehouse.council or council_in_warehouse(con)
+        council = warehouse.council_code(con)
         for month in months_of(context):
             results = run_reconciliation_checks(con, month, council, config)
             record_results(con, results)
@@ -76,11 +76,3 @@ def publication_gate(context: dg.AssetExecutionContext, warehouse: WarehouseReso
             )
         },
     )
-
-
-def council_in_warehouse(con: object) -> str:
-    """The council code the extracts name (CLD `LA Code`), for when none is configured."""
-    row = con.execute(  # type: ignore[attr-defined]
-        'select "LA Code" from raw.las_cld group by 1 order by count(*) desc limit 1'
-    ).fetchone()
-    return row[0] if row else "E06000023"

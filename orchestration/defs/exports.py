@@ -13,7 +13,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.decisions import decide_month, record_decision, record_publication
-from orchestration.defs.checks import GATE_KEY, council_in_warehouse
+from orchestration.defs.checks import GATE_KEY
 from orchestration.defs.partitions import monthly_partitions, months_of, single_run
 from orchestration.defs.resources import WarehouseResource
 from orchestration.gates import render_report_html, summary_for_manifest
@@ -62,8 +62,7 @@ def published_pack(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     for stale in remove_stale_temp_dirs(warehouse.exports_path):
         progress("publish", f"removed {stale.name}, left by an interrupted refresh")
     with warehouse.connect() as con:
-
-        council = warehouse.council or council_in_warehouse(con)
+        council = warehouse.council_code(con)
         for month in months_of(context):
             results = load_results(con, month)
             (dq_dir / f"{month}.html").write_text(render_report_html(results, month), encoding="utf-8")

@@ -11,7 +11,7 @@ import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 
-from orchestration.settings import DBT_PROJECT_DIR, load_settings
+from orchestration.settings import DBT_PROJECT_DIR, DEMO_COUNCIL, load_settings
 
 
 class WarehouseBusy(RuntimeError):
@@ -73,11 +73,21 @@ class WarehouseResource(dg.ConfigurableResource):
         finally:
             con.close()
 
-    def dbt_env(self) -> None:
-        """Point dbt's profile (env_var ASCW_WAREHOUSE / ASCW_COUNCIL) at this warehouse."""
-        os.environ["ASCW_WAREHOUSE"] = str(self.warehouse_path)
+    def council_code(self, con: duckdb.DuckDBPyConnection) -> str:
+        """The council the warehouse is built for: the configured code, else the one its
+        extracts name (the most frequent CLD `LA Code` loaded), else the demo council."""
         if self.council:
-            os.environ["ASCW_COUNCIL"] = self.council
+            return self.council
+        row = con.execute(
+            'select upper(trim("LA Code")) from raw.las_cld group by 1 order by count(*) desc, 1 limit 1'
+        ).fetchone()
+        return row[0] if row and row[0] else DEMO_COUNCIL
+
+    def dbt_env(self, council: str) -> None:
+        """Point dbt at this warehouse and council (env_var ASCW_WAREHOUSE / ASCW_COUNCIL in
+        profiles.yml and dbt_project.yml): every model that compares with `<council>` uses it."""
+        os.environ["ASCW_WAREHOUSE"] = str(self.warehouse_path)
+        os.environ["ASCW_COUNCIL"] = council
 
 
 class WarehouseDbt(DbtCliResource):

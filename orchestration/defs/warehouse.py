@@ -46,10 +46,11 @@ def warehouse_models(
     months = months_of(context)
     with warehouse.connect() as con:
         open_months = [m for m in months if not any(r.blocking for r in load_results(con, m))]
+        council = warehouse.council_code(con)
     if not open_months:
         # Nothing in this run can be published: do not rebuild the marts from a bad extract.
         raise dg.Failure(description="dbt not run: every month of this run failed a blocking source check")
-    warehouse.dbt_env()
+    warehouse.dbt_env(council)
     progress("dbt", f"dbt build for {months[0]}..{months[-1]}")
     # The marts are rebuilt over every loaded month, so the build takes no month arguments
     # (which would also defeat dbt's partial parsing: see orchestration/dbt_target.py).

@@ -1,8 +1,10 @@
 {#- CQC care market per month x CQC service type x area (the council, its region, England), from
     the month's HSCA Active Locations file.
     - A location is in the council when its `Location Local Authority` maps to var council_code
-      (int_la_lookup); in the region when its `Location Region` maps to var region_code; every
-      location in the file is in England (var england_code).
+      (int_la_lookup); in the council's region when its `Location Region` maps to that region; every
+      location in the file is in England (var england_code). The council's region is var
+      region_code when set (ASCW_REGION), else the region the CQC directory gives the council's
+      own local authority (int_la_lookup); with neither, the mart has no region rows.
     - A location counts once under each service type it is registered for (flag `Y`), so a care
       home with and without nursing counts in both rows, with all its beds in both.
     - Dormant locations (`Dormant (Y/N)` = Y: registered but not providing care) are left out of
@@ -19,21 +21,34 @@ service_types as (
     select * from {{ ref('stg_cqc__hsca_location_service_types') }}
 ),
 
+la_lookup as (
+    select * from {{ ref('int_la_lookup') }}
+),
+
+council_region as (
+    select coalesce(
+        nullif('{{ var("region_code") }}', ''),
+        (select min(region_code) from la_lookup where la_code = '{{ var("council_code") }}')
+    ) as region_code
+),
+
 areas as (
     select *
     from (values
         ('{{ var("council_code") }}', 'council'),
-        ('{{ var("region_code") }}', 'region'),
         ('{{ var("england_code") }}', 'england')
     ) as areas (area_code, area_type)
+    union all
+    select region_code, 'region' from council_region where region_code is not null
 ),
 
 location_areas as (
     select month, location_id, '{{ var("council_code") }}' as area_code
     from locations where la_code = '{{ var("council_code") }}'
     union all
-    select month, location_id, '{{ var("region_code") }}' as area_code
-    from locations where region_code = '{{ var("region_code") }}'
+    select locations.month, locations.location_id, council_region.region_code as area_code
+    from locations
+    inner join council_region on locations.region_code = council_region.region_code
     union all
     select month, location_id, '{{ var("england_code") }}' as area_code
     from locations
