@@ -73,6 +73,10 @@ class FileType:
     columns: tuple[Column, ...]
     header_suffixes: tuple[str, ...] = ()  # accepted decorations of a header name
     wide_year_columns: bool = False  # SNPP: one column per projection year, unpivoted on load
+    # Rows carry dates checked against the month folder (CLD reporting period, payment date):
+    # the same bytes in two months can only be a copy, rejected as a duplicate on load. Other
+    # monthly files (service lines, CQC) can legitimately repeat: a gate WARNs instead.
+    content_names_month: bool = False
     description: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -104,6 +108,7 @@ LAS_CLD = FileType(
     file_pattern="las_cld_{month}.csv",
     scope="monthly",
     raw_table="las_cld",
+    content_names_month=True,
     description="Liquidlogic LAS events in Client Level Data layout (rolling 12 months).",
     columns=(
         Column("LA Code", "code", not_null=True),
@@ -180,6 +185,7 @@ CONTROCC_PAYMENTS = FileType(
     file_pattern="controcc_payments_{month}.csv",
     scope="monthly",
     raw_table="controcc_payments",
+    content_names_month=True,
     description="ContrOCC provider payment lines made in the month.",
     columns=(
         Column("Payment ID", "text", not_null=True),

@@ -1,10 +1,14 @@
 """Is a monthly file a copy of a file already loaded for another month?
 
-A month folder that receives last month's file again (February's CLD copied into March, a CQC
-download saved twice) would otherwise load as if it were new.  A monthly file whose SHA-256
-equals the file currently loaded for the same file type in a *different* month is rejected as a
-duplicate (`check_name` ``file_duplicate``), naming that month and file.  The same file loaded
-again for the same month is a reload (idempotent), never a duplicate.
+A month folder that receives last month's file again (February's CLD copied into March) would
+otherwise load as if it were new.  For the file types whose rows are dated within their month
+(``FileType.content_names_month``: the CLD extract, the payments), a file whose SHA-256 equals
+the file currently loaded for the same file type in a *different* month can only be a copy: it
+is rejected as a duplicate (`check_name` ``file_duplicate``), naming that month and file.  The
+service lines and the CQC files can legitimately be identical in two months (no line changed;
+the same directory download), so they load, and the source gate reports the repeat as a WARN
+(``orchestration/gates/row_accounting.py``, check ``same_file_as_another_month``).  The same
+file loaded again for the same month is a reload (idempotent), never a duplicate.
 
 "Currently loaded" = the latest ``raw._load_log`` row of that ``(file_type, month)`` has status
 ``loaded``: a month whose file was since replaced by a different one, or rejected, does not
@@ -53,7 +57,10 @@ def loaded_copy(
 def check_not_duplicate(
     con: duckdb.DuckDBPyConnection, ft: FileType, sha256: str, month: date, file: str
 ) -> None:
-    """Raise SourceFileError when the file is byte-for-byte a file loaded for another month."""
+    """Raise SourceFileError when the file is byte-for-byte a file loaded for another month
+    and its file type's rows are dated within their month."""
+    if not ft.content_names_month:
+        return
     copy = loaded_copy(con, ft, sha256, month)
     if copy is not None:
         raise SourceFileError(

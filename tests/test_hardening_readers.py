@@ -162,8 +162,8 @@ def _next_month_copy(landing: Path, ft: FileType) -> Path:
     return dest
 
 
-@pytest.mark.parametrize("ft", [LAS_CLD, CQC_LATEST_RATINGS], ids=lambda f: f.key)
-def test_a_file_copied_into_another_month_is_rejected_as_a_duplicate(
+@pytest.mark.parametrize("ft", [LAS_CLD, CONTROCC_PAYMENTS], ids=lambda f: f.key)
+def test_a_file_dated_within_its_month_copied_into_another_month_is_rejected_as_a_duplicate(
     ft: FileType, con, tmp_path: Path
 ) -> None:
     landing = copy_landing(tmp_path / "landing")
@@ -191,17 +191,49 @@ def test_the_same_file_reloaded_for_its_own_month_is_not_a_duplicate(con, tmp_pa
     assert [f.rows_loaded for f in first] == [f.rows_loaded for f in second]
 
 
-def test_a_copy_is_no_duplicate_once_the_original_month_holds_another_file(
+@pytest.mark.parametrize("ft", [CONTROCC_SERVICE_LINES, CQC_LATEST_RATINGS, CQC_HSCA_ACTIVE_LOCATIONS],
+                         ids=lambda f: f.key)
+def test_a_service_lines_or_cqc_file_repeated_in_another_month_loads_with_a_gate_warning(
+    ft: FileType, con, tmp_path: Path
+) -> None:
+    # No service line changed, or the same CQC download: legitimate, so not rejected; the
+    # source gate says so (WARN, never blocking) naming the other month's file.
+    from orchestration.gates.config import load_gate_config
+    from orchestration.gates.row_accounting import file_checks
+
+    landing = copy_landing(tmp_path / "landing")
+    if ft is CONTROCC_SERVICE_LINES:  # open-ended lines: active in both months
+        rows = read_rows(fixture_path(ft))
+        for row in rows[1:]:
+            row[rows[0].index("End Date")] = ""
+        (landing / MONTH / ft.file_name(month=MONTH)).write_bytes(csv_bytes(rows))
+    assert load_month(con, landing, MONTH, pseudo_key=TEST_KEY).ok
+    copy = _next_month_copy(landing, ft)
+
+    r = _load(con, ft, copy, month=NEXT)
+
+    assert r.status == "loaded" and r.rows_loaded == r.rows_read > 0, r.message
+    same = {c.name: c for c in file_checks(con, NEXT, load_gate_config())}[f"{ft.key}.same_file_as_another_month"]
+    assert not same.passed and same.severity == "WARN"
+    assert ft.file_name(month=MONTH) in same.message and MONTH in same.message
+
+
+def test_a_repeated_file_no_longer_warns_once_the_original_month_holds_another_file(
     con, tmp_path: Path
 ) -> None:
+    from orchestration.gates.config import load_gate_config
+    from orchestration.gates.row_accounting import file_checks
+
     landing = copy_landing(tmp_path / "landing")
     assert load_month(con, landing, MONTH, pseudo_key=TEST_KEY).ok
     copy = _next_month_copy(landing, CQC_LATEST_RATINGS)
+    assert _load(con, CQC_LATEST_RATINGS, copy, month=NEXT).status == "loaded"
     original = landing / MONTH / CQC_LATEST_RATINGS.file_name(month=MONTH)
     original.write_bytes(_edited(CQC_LATEST_RATINGS, "Location Name", "Renamed Care Home"))
     assert _load(con, CQC_LATEST_RATINGS, original).status == "loaded"
 
-    assert _load(con, CQC_LATEST_RATINGS, copy, month=NEXT).status == "loaded"
+    checks = {c.name: c for c in file_checks(con, NEXT, load_gate_config())}
+    assert checks["cqc_latest_ratings.same_file_as_another_month"].passed
 
 
 # --- a month folder missing a file ----------------------------------------------------------------

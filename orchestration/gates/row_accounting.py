@@ -1,6 +1,6 @@
 """File-level checks from ``raw._load_log``: every expected monthly file present and loaded,
-``rows_read = rows_loaded + rows_rejected``, and the raw table holding ``rows_loaded`` rows of
-that load."""
+``rows_read = rows_loaded + rows_rejected``, the raw table holding ``rows_loaded`` rows of
+that load, and (WARN) a service lines or CQC file identical to another month's."""
 from __future__ import annotations
 
 from typing import Any
@@ -12,6 +12,7 @@ from orchestration.gates.results import CheckResult
 from orchestration.gates.sqlutil import qualified, raw_table, table_exists
 from orchestration.months import month_label, parse_month
 from sources.contracts import MONTHLY_FILE_TYPES, FileType
+from sources.duplicates import loaded_copy
 
 LOAD_LOG = "raw._load_log"
 
@@ -30,12 +31,13 @@ def latest_load(con: duckdb.DuckDBPyConnection, ft: FileType, month: str) -> dic
     return dict(zip([d[0] for d in cur.description], row)) if row else None
 
 
-def _result(ft: FileType, month: str, check: str, passed: bool, message: str, config: GateConfig, **kw: Any) -> CheckResult:
+def _result(ft: FileType, month: str, check: str, passed: bool, message: str, config: GateConfig,
+            default_severity: str = "ERROR", **kw: Any) -> CheckResult:
     name = f"{ft.key}.{check}"
     return CheckResult(
         name=name,
         target=LOAD_LOG,
-        severity=config.severity_for(name, "ERROR"),  # type: ignore[arg-type]
+        severity=config.severity_for(name, default_severity),  # type: ignore[arg-type]
         passed=passed,
         message=message,
         month=month_label(month),
@@ -82,6 +84,8 @@ def file_checks(con: duckdb.DuckDBPyConnection, month: str, config: GateConfig) 
                 observed={"rows_read": read, "rows_loaded": loaded, "rows_rejected": rejected},
             )
         )
+        if ok and not ft.content_names_month and log.get("sha256"):
+            out.append(_same_file_check(con, ft, month, file, str(log["sha256"]), config))
         table = raw_table(ft)
         if ok and table_exists(con, table):
             in_raw = con.execute(
@@ -99,3 +103,19 @@ def file_checks(con: duckdb.DuckDBPyConnection, month: str, config: GateConfig) 
                 )
             )
     return out
+
+
+def _same_file_check(con: duckdb.DuckDBPyConnection, ft: FileType, month: str, file: str, sha256: str,
+                     config: GateConfig) -> CheckResult:
+    """WARN when the month's file is byte-for-byte the file loaded for another month (a service
+    lines or CQC file may legitimately repeat; a copy saved into the wrong folder also would)."""
+    copy = loaded_copy(con, ft, sha256, parse_month(month))
+    return _result(
+        ft, month, "same_file_as_another_month", copy is None,
+        f"{file}: same_file_as_another_month: "
+        + ("no other month has this file" if copy is None else
+           f"identical (SHA-256 {sha256[:12]}...) to {copy.file} loaded for {copy.month:%Y-%m}: "
+           "check that the extract is this month's"),
+        config, default_severity="WARN", file=file,
+        observed={"sha256": sha256, **({"same_as": copy.file} if copy else {})},
+    )
