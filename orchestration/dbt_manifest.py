@@ -1,0 +1,60 @@
+"""Keep the dbt manifest Dagster reads (`dbt_project/target/manifest.json`) in step with the project.
+
+dagster-dbt builds the asset graph and the asset checks from that manifest. A manifest older than
+the project's models and tests (after an upgrade of this code, or an edit to a model) makes the
+refresh fail on the first dbt node it does not know (a KeyError inside dagster-dbt, after dbt has
+started). So the refresh parses the project again whenever a file dbt reads changed since the
+manifest was written: a SHA-256 over every such file (`dbt_project.yml`, models, macros, tests,
+seeds, ...) is stored beside the manifest. Parsing is serialised with a file lock, since several
+refreshes may start at once (one per council).
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+from pathlib import Path
+from typing import Protocol
+
+DIGEST_NAME = ".ascw_project_digest"
+PROJECT_FILES = ("dbt_project.yml", "packages.yml", "dependencies.yml")
+PROJECT_FOLDERS = ("models", "macros", "tests", "seeds", "snapshots", "analyses")
+
+
+class Preparable(Protocol):  # dagster_dbt.DbtProject, as far as this module uses it
+    project_dir: Path
+    manifest_path: Path
+
+    @property
+    def preparer(self) -> object: ...
+
+
+def project_digest(project_dir: Path) -> str:
+    """SHA-256 of the names and bytes of every file dbt parses, in a stable order."""
+    files = [project_dir / f for f in PROJECT_FILES if (project_dir / f).is_file()]
+    for folder in PROJECT_FOLDERS:
+        files += [p for p in (project_dir / folder).rglob("*") if p.is_file()]
+    h = hashlib.sha256()
+    for p in sorted(files):
+        h.update(str(p.relative_to(project_dir)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def manifest_is_current(project_dir: Path, manifest_path: Path) -> bool:
+    stored = manifest_path.with_name(DIGEST_NAME)
+    return manifest_path.is_file() and stored.is_file() and stored.read_text().strip() == project_digest(project_dir)
+
+
+def ensure_manifest(project: Preparable) -> bool:
+    """Parse the project (dagster-dbt's preparer: `dbt parse`) unless the manifest matches its
+    files; True when it parsed."""
+    if manifest_is_current(project.project_dir, project.manifest_path):
+        return False
+    project.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+    with (project.project_dir / ".parse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if manifest_is_current(project.project_dir, project.manifest_path):  # another process did it
+            return False
+        digest = project_digest(project.project_dir)
+        project.preparer.prepare(project)  # type: ignore[attr-defined]
+        project.manifest_path.with_name(DIGEST_NAME).write_text(digest + "\n")
+    return True
