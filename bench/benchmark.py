@@ -87,23 +87,51 @@ def stage_times(stderr: str, total: float) -> dict[str, float]:
     return dict(out)
 
 
-def run_refresh(landing: Path, work: Path, which: list[str]) -> Run:
+def _wait(cmd: list[str]) -> tuple[int, float, float, str, str]:
+    """Run `cmd`; its exit code, wall seconds, peak RSS in MB of its process tree (wait4
+    rusage: the largest of it and its children, e.g. dbt), stdout and stderr."""
     env = dict(os.environ, PATH=f"{BIN}:{os.environ.get('PATH', '')}")
-    cmd = [str(BIN / "ascw"), "refresh", *which, "--landing", str(landing),
-           "--warehouse", str(work / "warehouse" / "ascw.duckdb"), "--exports", str(work / "exports")]
     t0 = time.monotonic()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)  # rusage of the refresh and its children (dbt)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        _, status, usage = os.wait4(proc.pid, 0)
         wall = time.monotonic() - t0
         out.seek(0), err.seek(0)
-        out_text, err_text = out.read(), err.read()
-    peak = usage.ru_maxrss / 1024
-    rows = _rows_loaded(work / "warehouse" / "ascw.duckdb")
-    if proc.returncode:
-        sys.stderr.write(f"refresh {which} for {landing} exited {proc.returncode}:\n{out_text[-2000:]}\n")
-    return Run(wall, peak, stage_times(err_text, wall), rows, proc.returncode)
+        return os.waitstatus_to_exitcode(status), wall, usage.ru_maxrss / 1024, out.read(), err.read()
+
+
+def run_refresh(landing: Path, work: Path, which: list[str]) -> Run:
+    """One council by `ascw refresh` in its own process."""
+    rc, wall, peak, out_text, err_text = _wait(
+        [str(BIN / "ascw"), "refresh", *which, "--landing", str(landing),
+         "--warehouse", str(work / "warehouse" / "ascw.duckdb"), "--exports", str(work / "exports")])
+    if rc:
+        sys.stderr.write(f"refresh {which} for {landing} exited {rc}:\n{out_text[-2000:]}\n")
+    return Run(wall, peak, stage_times(err_text, wall), _rows_loaded(work / "warehouse" / "ascw.duckdb"), rc)
+
+
+REGION_LINE = re.compile(r"^(\S+)\s+(published|blocked|usage error|warehouse busy|exit -?\d+)\s+([\d.]+)\s")
+
+
+def run_region(root: Path, work_root: Path, which: list[str], workers: int) -> tuple[float, list[Run]]:
+    """Every council under `root` by one `ascw refresh-region` (imports once, forks a child per
+    council): the command's wall clock and one Run per council from its summary line and log
+    (peak memory: the largest process of the tree, shared by all)."""
+    rc, wall, peak, out_text, err_text = _wait(
+        [str(BIN / "ascw"), "refresh-region", *which, "--landing-root", str(root), "--work", str(work_root),
+         "--jobs", str(workers)])
+    runs = []
+    for line in out_text.splitlines():
+        m = REGION_LINE.match(line)
+        if m:
+            work = work_root / m.group(1)
+            seconds = float(m.group(3))
+            log = (work / "refresh.log").read_text(errors="replace") if (work / "refresh.log").exists() else ""
+            code = 0 if m.group(2) == "published" else 1
+            runs.append(Run(seconds, peak, stage_times(log, seconds), _rows_loaded(work / "warehouse" / "ascw.duckdb"), code))
+    if rc or not runs:
+        sys.stderr.write(f"refresh-region {which} for {root} exited {rc}:\n{out_text[-2000:]}\n{err_text[-2000:]}\n")
+    return wall, runs
 
 
 def _rows_loaded(warehouse: Path) -> int:
@@ -171,7 +199,7 @@ def landings_of(out: Path) -> list[Path]:
     return sorted(p for p in out.iterdir() if p.is_dir() and any(p.glob("20??-??")))
 
 
-def bench_scale(n: int, months: int, workers: int, base: Path, repeats: int = 1) -> None:
+def bench_scale(n: int, months: int, workers: int, base: Path, repeats: int = 1, runner: str = "region") -> None:
     gen_dir = base / f"councils_{n}"
     t0 = time.monotonic()
     subprocess.run([str(BIN / "ascw-generate"), "--out", str(gen_dir), "--months", str(months),
@@ -183,26 +211,37 @@ def bench_scale(n: int, months: int, workers: int, base: Path, repeats: int = 1)
     backfill = Totals()
     works = {landing: base / f"work_{n}" / landing.name for landing in landings}
 
-    def backfill_one(landing: Path) -> Run:
-        work = works[landing]
-        work.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(landing / latest), work / "held")  # the latest month arrives after the backfill
-        try:
-            return run_refresh(landing, work, ["--all"])
-        finally:
-            shutil.move(str(work / "held"), landing / latest)
+    region = runner == "region" and n > 1
 
-    def monthly_one(landing: Path) -> Run:
-        return run_refresh(landing, works[landing], ["--month", latest])
-
-    def phase(run_one, totals: Totals, floor_months: list[str], floor: bool = True) -> tuple[float, float]:
-        """Refresh every council (`workers` at a time), then the floor on each refreshed
-        warehouse (also `workers` at a time); the two wall clocks (floor NaN when not timed)."""
+    def refresh_all(which: list[str]) -> tuple[float, list[Run]]:
+        """Every council refreshed, `workers` at a time; the wall clock and one Run each."""
+        if region:
+            return run_region(gen_dir, base / f"work_{n}", which, workers)
         t0 = time.monotonic()
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for r in pool.map(run_one, landings):
-                totals.add(r)
-        wall = time.monotonic() - t0
+            runs = list(pool.map(lambda ld: run_refresh(ld, works[ld], which), landings))
+        return time.monotonic() - t0, runs
+
+    def backfill_all() -> tuple[float, list[Run]]:
+        held = base / f"held_{n}"  # the latest month arrives after the backfill
+        for ld in landings:
+            (held / ld.name).mkdir(parents=True, exist_ok=True)
+            shutil.move(str(ld / latest), held / ld.name / latest)
+        try:
+            return refresh_all(["--all"])
+        finally:
+            for ld in landings:
+                shutil.move(str(held / ld.name / latest), ld / latest)
+
+    def monthly_all() -> tuple[float, list[Run]]:
+        return refresh_all(["--month", latest])
+
+    def phase(refresh, totals: Totals, floor_months: list[str], floor: bool = True) -> tuple[float, float]:
+        """Refresh every council, then the floor on each refreshed warehouse (`workers` at a
+        time); the two wall clocks (floor NaN when not timed)."""
+        wall, runs = refresh()
+        for r in runs:
+            totals.add(r)
         if not floor:
             return wall, float("nan")
         t0 = time.monotonic()
@@ -210,7 +249,7 @@ def bench_scale(n: int, months: int, workers: int, base: Path, repeats: int = 1)
             totals.floor = sum(pool.map(lambda ld: floor_seconds(works[ld], ld, floor_months), landings))
         return wall, time.monotonic() - t0
 
-    phases = [(f"backfill {len(all_months) - 1} months", backfill, *phase(backfill_one, backfill, all_months[:-1]))]
+    phases = [(f"backfill {len(all_months) - 1} months", backfill, *phase(backfill_all, backfill, all_months[:-1]))]
     saved = {ld: works[ld].with_name(works[ld].name + ".after-backfill") for ld in landings}
     if repeats > 1:
         for ld in landings:
@@ -223,10 +262,11 @@ def bench_scale(n: int, months: int, workers: int, base: Path, repeats: int = 1)
                 shutil.copytree(saved[ld], works[ld])
         label = f"monthly refresh {latest}" + (f" (repeat {i + 1}/{repeats})" if repeats > 1 else "")
         monthly = Totals()
-        wall, floor_wall = phase(monthly_one, monthly, [latest], floor=i == 0)
+        wall, floor_wall = phase(monthly_all, monthly, [latest], floor=i == 0)
         monthly_walls.append(wall)
         phases.append((label, monthly, wall, floor_wall))
-    print(f"\n=== {n} council(s), {months} months (generated in {gen_s:.1f}s; {workers} refreshes at a time) ===")
+    how = "one `ascw refresh-region`" if region else "`ascw refresh` per council"
+    print(f"\n=== {n} council(s), {months} months (generated in {gen_s:.1f}s; {how}, {workers} at a time) ===")
     for label, t, wall, floor_wall in phases:
         print(f"{label}: wall {wall:.1f}s for {n} council(s) ({t.wall / n:.1f}s of refresh time per council), "
               f"peak {t.peak_mb:.0f} MB per refresh, {t.rows / max(t.wall, 1e-9):,.0f} rows/s, failed runs: {t.failed}")
@@ -248,13 +288,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--months", type=int, default=36)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--repeats", type=int, default=1, help="runs of the monthly phase (median and range printed)")
+    p.add_argument("--runner", choices=["region", "process"], default="region",
+                   help="several councils: one `ascw refresh-region` (default) or one `ascw refresh` process each")
     p.add_argument("--out", type=Path, default=None, help="work folder (default: a temporary one)")
     args = p.parse_args(argv)
     base = args.out or Path(tempfile.mkdtemp(prefix="ascw-bench-"))
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, python {platform.python_version()}, "
           f"duckdb {duckdb.__version__}; work folder {base}")
     for n in args.councils:
-        bench_scale(n, args.months, args.workers, base, args.repeats)
+        bench_scale(n, args.months, args.workers, base, args.repeats, args.runner)
     return 0
 
 

@@ -1,12 +1,14 @@
 """`ascw`: the headless monthly refresh, and the demo council end to end.
 
-    ascw refresh (--month YYYY-MM | --all) --landing DIR --warehouse FILE --exports DIR [--council CODE]
+    ascw refresh [--month YYYY-MM | --all] --landing DIR --warehouse FILE --exports DIR [--council CODE]
+    ascw refresh-region (--month YYYY-MM | --all) --landing-root DIR --work DIR [--jobs N]
     ascw demo [--seed N] [--months N]
 
-Every flag has an environment-variable default (ASCW_LANDING, ASCW_WAREHOUSE, ASCW_EXPORTS,
-ASCW_COUNCIL). The refresh runs through Dagster (the same job the schedule and sensor launch),
-prints progress per stage and a summary, and exits 0 only when every requested month was
-published (or had already been published, unchanged).
+Every flag has an environment-variable default (ASCW_MONTH = YYYY-MM or `all`, ASCW_LANDING,
+ASCW_WAREHOUSE, ASCW_EXPORTS, ASCW_COUNCIL). The refresh runs through Dagster (the same job the
+schedule and sensor launch), prints progress per stage and a summary, and exits 0 only when every
+requested month was published (or had already been published, unchanged). `--all` covers the
+month folders found; a month missing between them is named on stderr and not refreshed.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import argparse
 import atexit
 import os
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -34,11 +37,22 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--exports", type=Path, default=s.exports, help="published packs [ASCW_EXPORTS]")
         sp.add_argument("--council", default=s.council, help="council ONS code [ASCW_COUNCIL]; default: from the extracts")
 
+    def months(sp: argparse.ArgumentParser, all_help: str) -> None:
+        which = sp.add_mutually_exclusive_group()  # neither: ASCW_MONTH (YYYY-MM or `all`)
+        which.add_argument("--month", help="YYYY-MM [ASCW_MONTH]")
+        which.add_argument("--all", action="store_true", help=f"{all_help} [ASCW_MONTH=all]")
+
     r = sub.add_parser("refresh", help="load, validate, build and publish month(s)")
-    which = r.add_mutually_exclusive_group(required=True)
-    which.add_argument("--month", help="YYYY-MM")
-    which.add_argument("--all", action="store_true", help="every month in the landing directory")
+    months(r, "every month found in the landing directory, oldest first")
     paths(r)
+
+    g = sub.add_parser("refresh-region", help="refresh every council under a landing root, in one process "
+                       "(see orchestration/region.py)")
+    months(g, "every month found in each council's landing folder")
+    g.add_argument("--landing-root", type=Path, required=True, help="one landing folder per council inside")
+    g.add_argument("--work", type=Path, required=True, help="<work>/<council>/ gets its warehouse, exports and log")
+    g.add_argument("--jobs", type=int, default=2,
+                   help="councils refreshed at a time (default 2; one refresh of a large council peaks at ~3 GB)")
 
     c = sub.add_parser("docs", help="generate the browsable dbt catalogue of every model and column")
     paths(c)
@@ -51,21 +65,49 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def month_choice(month: str | None, all_months: bool, env: dict[str, str] | None = None) -> str | None:
+    """`--month` / `--all`, else the ASCW_MONTH environment default: a month `YYYY-MM`, or
+    None for every month. A ValueError when neither is given."""
+    if month or all_months:
+        return month
+    default = (os.environ if env is None else env).get("ASCW_MONTH", "").strip()
+    if not default:
+        raise ValueError("give --month YYYY-MM or --all (or set ASCW_MONTH to a month or to `all`)")
+    return None if default.lower() == "all" else default
+
+
 def requested_months(landing: Path, month: str | None) -> list[str]:
-    """The months a refresh covers: the one asked for, or every month folder oldest first
-    (gaps included, so that a missing month is reported rather than skipped)."""
+    """The months a refresh covers: the one asked for, or every month folder found in the
+    landing directory, oldest first."""
     if month:
         return [month_label(parse_month(month))]
     from orchestration.landing_watch import month_folders
 
-    found = [p.name for p in month_folders(landing)]
-    return months_between(found[0], found[-1]) if found else []
+    return [p.name for p in month_folders(landing)]
+
+
+def contiguous_runs(months: list[str]) -> list[list[str]]:
+    """Months (sorted) split where a month is missing: each piece is one Dagster run over a
+    partition range (a range would include the gap)."""
+    runs: list[list[str]] = []
+    for m in months:
+        if runs and months_between(runs[-1][-1], m)[1:2] == [m]:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return runs
+
+
+def gap_months(months: list[str]) -> list[str]:
+    """Months between the first and last that have no folder."""
+    return sorted(set(months_between(months[0], months[-1])) - set(months)) if months else []
 
 
 def refresh(settings: Settings, months: list[str]) -> int:
     if not months:
         print(f"ascw: no month folders (YYYY-MM) in {settings.landing}", file=sys.stderr)
         return EXIT_USAGE
+    warn_gaps(settings.landing, months)
     os.environ.update(
         ASCW_LANDING=str(settings.landing),
         ASCW_WAREHOUSE=str(settings.warehouse),
@@ -92,39 +134,41 @@ def refresh(settings: Settings, months: list[str]) -> int:
     from orchestration.defs.resources import dbt_project
     from orchestration.progress import progress
 
-    if not dbt_project.manifest_path.exists():
-        progress("dbt", "parsing the dbt project (first run)")
-        dbt_project.preparer.prepare(dbt_project)
+    from orchestration.dbt_manifest import ensure_manifest
+
+    if ensure_manifest(dbt_project):
+        progress("dbt", "parsed the dbt project (first run, or its files changed)")
     from orchestration.definitions import build_definitions
     from orchestration.defs.resources import default_resources
 
     defs = build_definitions(default_resources())
     job = defs.resolve_job_def("monthly_refresh")
-    tags = (
-        {"dagster/partition": partition_key(months[0])}
-        if len(months) == 1
-        else {
-            "dagster/asset_partition_range_start": partition_key(months[0]),
-            "dagster/asset_partition_range_end": partition_key(months[-1]),
-        }
-    )
     started = datetime.now()
     progress("refresh", f"{months[0]}..{months[-1]} ({len(months)} month(s)) from {settings.landing}")
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    result = job.execute_in_process(
-        tags=tags,
-        instance=instance,
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-    )
     busy = False
-    if not result.success:
-        for event in result.all_events:
-            if event.is_step_failure and event.step_failure_data.error:
-                err = event.step_failure_data.error
-                msg = (err.message or "").strip().splitlines()[0][:400]
-                print(f"ascw: step {event.step_key} failed: {msg}", file=sys.stderr)
-                busy |= "WarehouseBusy" in (err.cls_name or "") or "is open in another process" in msg
+    for run_months in contiguous_runs(months):
+        tags = (
+            {"dagster/partition": partition_key(run_months[0])}
+            if len(run_months) == 1
+            else {
+                "dagster/asset_partition_range_start": partition_key(run_months[0]),
+                "dagster/asset_partition_range_end": partition_key(run_months[-1]),
+            }
+        )
+        result = job.execute_in_process(
+            tags=tags,
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
+        if not result.success:
+            for event in result.all_events:
+                if event.is_step_failure and event.step_failure_data.error:
+                    err = event.step_failure_data.error
+                    msg = (err.message or "").strip().splitlines()[0][:400]
+                    print(f"ascw: step {event.step_key} failed: {msg}", file=sys.stderr)
+                    busy |= "WarehouseBusy" in (err.cls_name or "") or "is open in another process" in msg
     try:
         con = open_warehouse(settings.warehouse)
     except WarehouseBusy as exc:
@@ -188,8 +232,37 @@ def docs(settings: Settings) -> int:
     return EXIT_OK
 
 
+def refresh_region(args: argparse.Namespace, base: Settings) -> int:
+    from orchestration import region
+
+    runs = region.council_runs(args.landing_root, args.work)
+    if not runs:
+        print(f"ascw: no council landing folders (with YYYY-MM folders) in {args.landing_root}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        months_of = {run.name: requested_months(run.landing, args.month) for run in runs}
+    except ValueError as exc:
+        print(f"ascw: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    from orchestration.progress import progress
+
+    progress("region", f"{len(runs)} council(s) from {args.landing_root}, {args.jobs} at a time")
+    started = time.monotonic()
+    results = region.refresh_region(runs, months_of, base, args.jobs)
+    print(region.summarise_region(results, time.monotonic() - started))
+    return region.exit_code(results)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in ("refresh", "refresh-region"):
+        try:
+            args.month = month_choice(args.month, args.all)
+        except ValueError as exc:
+            print(f"ascw: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    if args.command == "refresh-region":
+        return refresh_region(args, load_settings())
     settings = load_settings().with_overrides(
         landing=args.landing.resolve(), warehouse=args.warehouse.resolve(), exports=args.exports.resolve(),
         council=args.council,
@@ -204,6 +277,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ascw: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return refresh(settings, months)
+
+
+def warn_gaps(landing: Path, months: list[str]) -> None:
+    gaps = gap_months(months)
+    if gaps:
+        print(f"ascw: no month folder in {landing} for {', '.join(gaps)}: those months are not refreshed",
+              file=sys.stderr)
 
 
 def entry_point() -> None:

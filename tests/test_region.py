@@ -1,0 +1,140 @@
+"""`ascw refresh-region`: every council of a landing root refreshed from one process.
+
+The pure parts are tested on their own; one end-to-end test runs the real command (as a
+subprocess: it forks) on two generated councils, one with a file missing, and checks that each
+council gets exactly what `ascw refresh` would give it and that a bad council blocks only itself.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration import region
+from orchestration.settings import load_settings
+from tests.pipeline_helpers import Site, mart_digests
+
+MONTH = "2024-03"
+
+
+def _landing(root: Path, name: str, months: list[str]) -> Path:
+    for m in months:
+        (root / name / m).mkdir(parents=True)
+    return root / name
+
+
+def test_council_runs_are_the_subfolders_holding_month_folders(tmp_path: Path) -> None:
+    root = tmp_path / "land"
+    _landing(root, "E06000023", [MONTH])
+    _landing(root, "E06000022", ["2024-02", MONTH])
+    (root / "notes").mkdir()  # no month folders: not a council
+    (root / "readme.txt").write_text("x")
+    runs = region.council_runs(root, tmp_path / "work")
+    assert [r.name for r in runs] == ["E06000022", "E06000023"]
+    assert runs[0].landing == (root / "E06000022").resolve()
+    assert runs[0].work == (tmp_path / "work" / "E06000022").resolve()
+    assert runs[0].log == runs[0].work / "refresh.log"
+    assert region.council_runs(tmp_path / "missing", tmp_path / "work") == []
+
+
+def test_a_council_s_settings_are_its_own_paths_and_never_a_shared_council_code(tmp_path: Path) -> None:
+    base = load_settings({"ASCW_COUNCIL": "E06000023"})
+    run = region.CouncilRun("E06000022", tmp_path / "land" / "E06000022", tmp_path / "work" / "E06000022")
+    s = run.settings(base)
+    assert s.landing == run.landing
+    assert s.warehouse == run.work / "warehouse" / "ascw.duckdb"
+    assert s.exports == run.work / "exports"
+    assert s.council is None  # from the council's own extracts
+    assert s.start_month == base.start_month
+
+
+def test_partitions_start_at_the_earliest_month_any_council_needs() -> None:
+    assert region.earliest_month([["2020-01", "2020-02"], ["2019-11"]], "2021-04") == "2019-11"
+    assert region.earliest_month([["2024-03"], []], "2021-04") == "2021-04"
+    assert region.earliest_month([], "2021-04") == "2021-04"
+
+
+def test_summary_and_exit_code() -> None:
+    results = [
+        region.CouncilResult("E06000022", 0, 21.04, Path("/w/E06000022/refresh.log")),
+        region.CouncilResult("E06000023", 1, 19.5, Path("/w/E06000023/refresh.log")),
+    ]
+    text = region.summarise_region(results, 40.0)
+    assert "E06000022    published" in text and "E06000023    blocked" in text
+    assert "21.0" in text and "/w/E06000023/refresh.log" in text
+    assert "1 of 2 council(s)" in text
+    assert region.exit_code(results) == 1
+    assert region.exit_code(results[:1]) == 0
+    assert region.exit_code([]) == 2
+    assert region.CouncilResult("x", 3, 0.0, Path("l")).outcome == "warehouse busy"
+
+
+@pytest.fixture(scope="module")
+def two_councils(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from sources.generator.cli import main as gen
+
+    root = tmp_path_factory.mktemp("region") / "land"
+    gen(["--out", str(root), "--months", "3", "--end-month", MONTH, "--councils", "2", "--seed", "11", "-q"])
+    return root
+
+
+def test_each_council_is_refreshed_as_ascw_refresh_would_and_a_bad_one_blocks_only_itself(
+    two_councils: Path, tmp_path: Path
+) -> None:
+    good, bad = sorted(p.name for p in two_councils.iterdir() if p.is_dir())
+    assert good != "E06000023"  # not the demo council: its code must come from its extracts
+    root = tmp_path / "land"
+    shutil.copytree(two_councils, root)
+    shutil.rmtree(root / good / "2024-02")  # a gap: --all refreshes the months found
+    for m in ("2024-01", "2024-02"):
+        shutil.rmtree(root / bad / m)
+    (root / bad / MONTH / f"controcc_payments_{MONTH}.csv").unlink()
+    work = tmp_path / "work"
+    bindir = Path(sys.executable).parent
+    env = {k: v for k, v in os.environ.items() if k not in ("ASCW_COUNCIL", "ASCW_REGION")}
+    done = subprocess.run(
+        [str(bindir / "ascw"), "refresh-region", "--all", "--landing-root", str(root), "--work", str(work),
+         "--jobs", "2"],
+        capture_output=True, text=True, env=dict(env, PATH=f"{bindir}:{env['PATH']}"), timeout=900,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = {line.split()[0]: line for line in done.stdout.splitlines() if line.startswith("E0")}
+    assert "published" in lines[good] and "blocked" in lines[bad]
+    assert "1 of 2 council(s)" in done.stdout
+
+    # The good council: the months found published, the gap named, not refreshed.
+    exports = work / good / "exports"
+    assert sorted(p.name for p in exports.iterdir()) == ["2024-01", MONTH]
+    assert (exports / MONTH / "manifest.json").exists()
+    good_log = (work / good / "refresh.log").read_text()
+    assert "no month folder" in good_log and "2024-02" in good_log
+    # ... its marts built for its own council (from its extracts), with its own region ...
+    con = duckdb.connect(str(work / good / "warehouse" / "ascw.duckdb"), read_only=True)
+    try:
+        areas = dict(con.execute(
+            "select area_type, area_code from marts.cqc_market_monthly group by all").fetchall())
+    finally:
+        con.close()
+    assert areas["council"] == good and areas["england"] == "E92000001"
+    assert areas["region"].startswith("E12")
+    # ... and the same marts as a refresh of its own.
+    alone = Site(root / good, tmp_path / "alone" / "ascw.duckdb", tmp_path / "alone_exports")
+    saved = {k: os.environ.pop(k) for k in ("ASCW_COUNCIL", "ASCW_REGION") if k in os.environ}
+    try:
+        assert alone.refresh("--all") == 0
+    finally:
+        os.environ.update(saved)
+    assert mart_digests(work / good / "warehouse" / "ascw.duckdb") == mart_digests(alone.warehouse)
+
+    # The bad council: nothing published, the reason in its own log, its stages timed from its start.
+    assert not (work / bad / "exports" / MONTH).exists()
+    log = (work / bad / "refresh.log").read_text()
+    assert f"controcc_payments_{MONTH}.csv" in log and "blocked" in log
+    stamps = [float(line[1:line.index("]")].strip(" s")) for line in log.splitlines() if line.startswith("[")]
+    seconds = float(lines[bad].split()[2])
+    assert stamps and max(stamps) <= seconds + 0.5  # not counted from the parent's start (before its imports)
