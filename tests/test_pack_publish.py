@@ -4,6 +4,7 @@ import datetime as dt
 import errno
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def test_workbooks_have_one_sheet_per_table_and_council_formatting(pack):
     assert "Spend in month (£)" in header and "% of Tier 3 spend" in header
     spend = ws.cell(row=header_row + 1, column=header.index("Spend in month (£)") + 1)
     pct = ws.cell(row=header_row + 1, column=header.index("% of Tier 3 spend") + 1)
-    assert spend.number_format == "£#,##0" and isinstance(spend.value, int)
+    assert spend.number_format == "£#,##0.00" and isinstance(spend.value, (int, float))
     assert pct.number_format == "0.0"
     assert all(ws.column_dimensions[c].width >= 10 for c in "ABCDEFGHIJ")
     kpi = openpyxl.load_workbook(pack / "kpi_pack.xlsx")
@@ -134,7 +135,7 @@ def test_published_rounding_in_csvs(pack):
     for r in ladder:
         for col in ("pct_spend", "pct_activity"):
             assert r[col] in ("[c]", "[z]") or len(r[col].split(".")[1]) == 1
-        assert r["spend"] == "[c]" or r["spend"].isdigit()
+        assert r["spend"] == "[c]" or re.fullmatch(r"\d+\.\d{2}", r["spend"])  # pounds and pence
     conc = read_csv(pack / "mps_02_provider_concentration.csv")
     assert "largest_supplier_id" not in conc[0]
     assert {r["single_supplier_dependency"] for r in conc} <= {"Yes", "No"}

@@ -118,8 +118,9 @@ def test_counts_by_column_for_the_manifest():
 
 
 @pytest.mark.parametrize("value,kind,text", [
-    (2.25, "pct", "2.3"), (2.35, "pct", "2.4"), (0.05, "pct", "0.1"), (Decimal("1234.50"), "money", "1235"),
-    (Decimal("1234.49"), "money", "1234"), (12.0, "count", "12"), (None, "pct", "[z]"), ("[c]", "money", "[c]"),
+    (2.25, "pct", "2.3"), (2.35, "pct", "2.4"), (0.05, "pct", "0.1"),
+    (Decimal("1234.50"), "money", "1234.50"), (Decimal("1234.505"), "money", "1234.51"), (731.4149, "money", "731.41"),
+    (Decimal("1234.49"), "money", "1234.49"), (12.0, "count", "12"), (None, "pct", "[z]"), ("[c]", "money", "[c]"),
     (True, "flag", "Yes"), (2500.4, "index", "2500"), (871.04, "rate", "871.0"), ("Home Care", "text", "Home Care"),
 ])
 def test_published_rounding_is_half_up_on_the_decimal_value(value, kind, text):

@@ -261,6 +261,6 @@ def report_html(pack: Pack) -> str:
         + f"<section><h2>What is in this pack</h2>{files_list(pack)}{unavailable}</section>"
         f"<footer><p>{escape(SUPPRESSION_NOTE)}. {escape(NA_NOTE)}. Charts show published values only: "
         f"a suppressed value ({escape(SUPPRESSED)}) draws no bar.</p>"
-        "<p>Percentages are rounded to 1 decimal place and money to whole pounds.</p></footer>"
+        "<p>Percentages are rounded to 1 decimal place and money to pounds and pence.</p></footer>"
         "</main></body></html>\n"
     )

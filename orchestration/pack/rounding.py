@@ -1,6 +1,6 @@
 """Published rounding and cell text (pure functions).
 
-Kinds: ``text``, ``count`` (whole number), ``money`` (whole pounds), ``pct`` (1 dp), ``rate`` (1 dp),
+Kinds: ``text``, ``count`` (whole number), ``money`` (pounds and pence, 2 dp as the marts' DECIMAL(18,2)), ``pct`` (1 dp), ``rate`` (1 dp),
 ``hours`` (1 dp), ``index`` (whole number, e.g. HHI), ``year`` (no separator), ``flag`` (Yes/No),
 ``date`` (ISO). Rounding is half-up on the decimal value (not banker's rounding, not binary float),
 so the same mart value always publishes the same text.
@@ -16,12 +16,12 @@ from orchestration.pack.suppression import SUPPRESSED
 
 NOT_APPLICABLE = "[z]"
 
-DECIMALS: dict[str, int] = {"count": 0, "money": 0, "pct": 1, "rate": 1, "hours": 1, "index": 0, "year": 0}
+DECIMALS: dict[str, int] = {"count": 0, "money": 2, "pct": 1, "rate": 1, "hours": 1, "index": 0, "year": 0}
 
 # openpyxl number formats per kind (xlsx cells hold the rounded number, formatted like this).
 NUMBER_FORMATS: dict[str, str] = {
     "count": "#,##0",
-    "money": "£#,##0",
+    "money": "£#,##0.00",
     "pct": "0.0",
     "rate": "#,##0.0",
     "hours": "#,##0.0",

@@ -188,7 +188,7 @@ def care_ladder(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> PublishedTa
     return _finish(
         id="care_ladder", sheet="1 Care ladder", filename="mps_01_care_ladder.csv",
         title=f"Table 1: The care ladder - people, spend and activity by rung and age band, {ctx.period_label}",
-        units="People and service lines at the month's last day; money in pounds (whole pounds); percentages 0-100.",
+        units="People and service lines at the month's last day; money in pounds (2 dp); percentages 0-100.",
         source="Source: council social care records (LAS events, ContrOCC service lines), marts.care_ladder_monthly.",
         rows=rows, columns=cols, rule=rule, people_columns=people,
         notes=["Spend is the committed cost in the month: weekly cost x days active / 7.",
