@@ -188,7 +188,8 @@ def test_provider_concentration(warehouse):
         (MAR, "Direct Payments", 1, 1, D("360.00"), 100.0, 10000.0, 100.0, "S4", True, 0),
         (MAR, "Home Care", 3, 3, D("2520.29"), 100.0, 10000 * 129518164 / 311240164, 100 * 9300 / 17642, "S1", True, 0),
         (MAR, "Nursing", 1, 1, D("4428.57"), 100.0, 10000.0, 100.0, "S1", True, 0),
-        (MAR, "Reablement", 1, 1, D("600.00"), 100.0, 10000.0, 100.0, "S2", True, 0),
+        # Tier 2: the pct columns (and the dependency flag built on one) are null; HHI is given.
+        (MAR, "Reablement", 1, 1, D("600.00"), None, 10000.0, None, "S2", None, 0),
         (MAR, "Residential", 1, 0, D("3542.86"), 100.0, 10000.0, 100.0, "S3", True, 1),
         (MAR, "Supported Living", 1, 1, D("1600.00"), 100.0, 10000.0, 100.0, "S2", True, 0),
         (APR, "Day Care", 1, 1, D("502.86"), 100.0, 10000.0, 100.0, "S1", True, 0),

@@ -1,5 +1,6 @@
 {#- Provider concentration per month x market (care-ladder rung of Tier 2 and 3; full grid).
-    Shares are of committed spend (service lines), see the yml. -#}
+    Shares are of committed spend (service lines), see the yml. As every pct column of the
+    marts, the share columns are null on Tier 2 rows. -#}
 with months as (
     select * from {{ ref('int_months') }}
 ),
@@ -75,11 +76,14 @@ final as (
         cast(coalesce(market.providers, 0) as bigint) as providers,
         cast(coalesce(market.providers_in_area, 0) as bigint) as providers_in_area,
         {{ money('coalesce(market.cost_days, 0) / 7.0') }} as spend,
-        cast(market.top5_share_pct as double) as top5_share_pct,
+        -- pct columns are null for Tier 1 and Tier 2 rows (OUTPUTS.md conventions), and so is
+        -- the dependency flag defined from one of them; HHI is an index, kept for every market.
+        case when rungs.tier = 3 then cast(market.top5_share_pct as double) end as top5_share_pct,
         cast(market.hhi as double) as hhi,
-        cast(market.largest_supplier_share_pct as double) as largest_supplier_share_pct,
+        case when rungs.tier = 3 then cast(market.largest_supplier_share_pct as double) end
+            as largest_supplier_share_pct,
         market.largest_supplier_id,
-        case when market.largest_supplier_share_pct is not null
+        case when rungs.tier = 3 and market.largest_supplier_share_pct is not null
             then market.largest_supplier_share_pct >= 33.3 end as single_supplier_dependency,
         cast(coalesce(out_of_area.out_of_area_placements, 0) as bigint) as out_of_area_placements
     from months
