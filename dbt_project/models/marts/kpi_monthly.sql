@@ -66,8 +66,7 @@ survey_year_for_month as (
     select months.month, max(ascof.survey_year) as survey_year
     from months
     inner join {{ ref('int_ascs_ascof_yearly') }} as ascof
-        on ascof.survey_year <= year(months.month)
-       and (ascof.available_from_month is null or ascof.available_from_month <= months.month)
+        on ascof.survey_year <= year(months.month)  -- whichever month folder the file came in
     group by 1
 ),
 

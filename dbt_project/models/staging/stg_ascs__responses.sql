@@ -1,7 +1,7 @@
 {#- Adult Social Care Survey responses, one row per (survey year, respondent): the version from
     the newest month folder (then the last line); a blank answer is null; a blank weight is 1.
-    available_from_month = the first month folder the survey year's file was loaded from, so a
-    month's KPIs only use surveys that had arrived by then. -#}
+    available_from_month = the first month folder the survey year's file was loaded from (lineage
+    only: kpi_monthly uses the survey for every month of its year and later). -#}
 with source as (
     select
         *,
