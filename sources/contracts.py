@@ -295,7 +295,7 @@ ASCS_RESPONSES = FileType(
         Column("Q3a", "integer"),
         Column("Q7a", "integer"),
         Column("Q7b", "integer"),
-        Column("Weight", "number"),
+        Column("Weight", "number", required=False),  # "survey weight, default 1": may be left out
     ),
 )
 

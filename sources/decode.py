@@ -64,7 +64,7 @@ RE_MONEY = rf"^(?:-£|£-|-|£)?{_GROUPED}(?:\.\d{{1,2}})?$"
 RE_MONEY_DECIMALS = rf"^(?:-£|£-|-|£)?{_GROUPED}\.\d{{3,}}$"
 RE_SCIENTIFIC = r"^[-+]?£?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+$"
 RE_NUMBER = rf"^-?(?:{_GROUPED}(?:\.\d*)?|\.\d+)$"
-RE_INTEGER = rf"^-?{_GROUPED}$"
+RE_INTEGER = rf"^-?{_GROUPED}(?:\.0+)?$"  # `12.0`: a whole number written by a float column (pandas)
 
 SCIENTIFIC_REASON = (
     "scientific notation (Excel shows long numbers as e.g. 1.2E+05 and drops digits): "

@@ -22,6 +22,7 @@ from readers_helpers import (
 
 from sources import pseudonymise as ps
 from sources.contracts import (
+    ASCS_RESPONSES,
     CONTROCC_PAYMENTS,
     CQC_LATEST_RATINGS,
     LAS_CLD,
@@ -313,6 +314,16 @@ def test_extra_columns_go_to_extra_and_optional_columns_may_be_absent(con, tmp_p
         "SELECT \"Brand Name\", _extra->>'Something New' FROM raw.cqc_latest_ratings"
         " WHERE _line = 2"
     ).fetchone() == (None, "extra-1")
+
+
+def test_a_survey_file_without_weights_loads_and_every_weight_is_missing(con, tmp_path: Path) -> None:
+    # SOURCES.md: `Weight` (survey weight, default 1); staging turns a missing weight into 1.
+    rows = read_rows(fixture_path(ASCS_RESPONSES))
+    drop = rows[0].index("Weight")
+    rows = [r[:drop] + r[drop + 1 :] for r in rows]
+    res = load_file(con, ASCS_RESPONSES, place(tmp_path, ASCS_RESPONSES, csv_bytes(rows)), month=MONTH)
+    assert res.status == "loaded" and res.rows_loaded == len(rows) - 1
+    assert con.execute('SELECT count(*), count("Weight") FROM raw.ascs_responses').fetchone() == (len(rows) - 1, 0)
 
 
 def test_row_identity_is_asserted() -> None:
