@@ -17,7 +17,7 @@ import pytest
 
 from orchestration import region
 from orchestration.settings import load_settings
-from tests.pipeline_helpers import Site, mart_digests
+from pipeline_helpers import Site, mart_digests
 
 MONTH = "2024-03"
 
