@@ -85,6 +85,15 @@ def test_wrong_non_blocking_code_is_a_warning(con):
     assert "las_cld_2024-03.csv, column 'Ethnicity'" in r.message
 
 
+def test_a_service_event_without_service_type_is_a_warning_naming_the_row(con):
+    con.execute("""UPDATE raw.las_cld SET "Service Type" = NULL
+                   WHERE _month = '2024-03-01' AND lower("Event Type") = 'service' AND _line = (
+                     SELECT min(_line) FROM raw.las_cld WHERE _month = '2024-03-01' AND lower("Event Type") = 'service')""")
+    [r] = failed(run_source_checks(con, fx.MONTH, CFG))
+    assert r.name == "las_cld.required_for_event_type:Service Type" and r.severity == "WARN" and not r.blocking
+    assert "las_cld_2024-03.csv, column 'Service Type'" in r.message and "1 row" in r.message
+
+
 def test_severity_override_from_config(con):
     con.execute("""UPDATE raw.las_cld SET "Ethnicity" = 'Martian' WHERE _month = '2024-03-01' AND _line = 2""")
     cfg = GateConfig(severities={"las_cld.in_code_list:Ethnicity": "ERROR"})

@@ -262,6 +262,29 @@ def build_expectations(ft: FileType) -> list[dict[str, Any]]:
                 },
             )
         )
+    if ft.key == "las_cld":
+        # The CLD specification makes Service Type mandatory for Service events; SOURCES.md allows
+        # blanks only where it does not. Such an event is kept but counts in no service figure:
+        # a WARN names the rows (not an ERROR: a month is not blocked on one field's absence).
+        dcol = derived_name("Service Type", "missing on a Service event")
+        out.append(
+            _expectation(
+                "expect_column_values_to_be_between",
+                {"column": dcol, "min_value": 0, "max_value": 0},
+                ft=ft,
+                check="required_for_event_type",
+                column="Service Type",
+                severity="WARN",
+                fail_text="a Service event without a Service Type (mandatory for Service events): "
+                "it counts in no service figure",
+                derived={
+                    "column": dcol,
+                    "sql": "CASE WHEN lower(trim(\"Event Type\")) = 'service' "
+                    "AND nullif(trim(\"Service Type\"), '') IS NULL THEN 1 ELSE 0 END",
+                },
+                show=("Event Reference", "Event Type", "Service Type"),
+            )
+        )
     if ft.key == "controcc_service_lines":
         dcol = derived_name("Weekly Cost", "difference from Unit Rate x Planned Units per Week")
         out.append(
