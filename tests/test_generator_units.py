@@ -161,6 +161,8 @@ def test_survey_years_and_council_lists() -> None:
     assert las[0].code == "E06000023" and len({la.code for la in las}) == 3
     with pytest.raises(ValueError):
         councils_for_run("E06000023", 0)
+    fifty = councils_for_run("E06000023", 50)  # the benchmark's largest scale
+    assert len({la.code for la in fifty}) == 50 and len({la.cqc_name for la in fifty}) == 50
 
 
 def test_units_text() -> None:

@@ -4,7 +4,8 @@ Social-care authorities (upper tier: unitaries, metropolitan and London boroughs
 what CQC names in `Location Local Authority`, so the ONS files carry the same authorities (see
 README: real `ltla` files list the districts of two-tier counties instead).  Populations are the
 published 2011 and 2021 census counts rounded to the hundred; `disabled_pct` is the Census 2021
-share of residents disabled under the Equality Act.
+share of residents disabled under the Equality Act (for the authorities added at the end of the
+table so that a scale run reaches 50 councils, approximate figures of the right size).
 """
 from __future__ import annotations
 
@@ -94,6 +95,22 @@ LOCAL_AUTHORITIES: tuple[LocalAuthority, ...] = (
     LocalAuthority("E10000012", "Essex", "Essex", "E12000006", 1_393_600, 1_503_300, 17.6, "CM"),
     LocalAuthority("E09000007", "Camden", "Camden", "E12000007", 220_300, 210_100, 14.1, "NW", 0.8),
     LocalAuthority("E09000008", "Croydon", "Croydon", "E12000007", 363_400, 390_800, 14.8, "CR"),
+    # more authorities so that a scale run can reach 50 councils (figures approximate)
+    LocalAuthority("E08000019", "Sheffield", "Sheffield", "E12000003", 552_700, 556_500, 19.5, "S", 0.8),
+    LocalAuthority("E08000032", "Bradford", "Bradford", "E12000003", 522_500, 546_400, 17.5, "BD"),
+    LocalAuthority("E08000036", "Wakefield", "Wakefield", "E12000003", 325_800, 353_300, 20.9, "WF"),
+    LocalAuthority("E08000016", "Barnsley", "Barnsley", "E12000003", 231_200, 244_600, 22.0, "S"),
+    LocalAuthority("E06000014", "York", "York", "E12000003", 198_100, 202_800, 17.0, "YO", 0.6),
+    LocalAuthority("E08000007", "Stockport", "Stockport", "E12000002", 283_300, 294_800, 18.0, "SK"),
+    LocalAuthority("E08000009", "Trafford", "Trafford", "E12000002", 226_600, 235_100, 15.7, "M"),
+    LocalAuthority("E08000010", "Wigan", "Wigan", "E12000002", 317_800, 329_300, 20.4, "WN"),
+    LocalAuthority("E10000017", "Lancashire", "Lancashire", "E12000002", 1_171_300, 1_235_300, 20.6, "PR"),
+    LocalAuthority("E10000018", "Leicestershire", "Leicestershire", "E12000004", 650_500, 712_300, 16.6, "LE"),
+    LocalAuthority("E10000024", "Nottinghamshire", "Nottinghamshire", "E12000004", 785_800, 824_800, 19.6, "NG"),
+    LocalAuthority("E06000015", "Derby", "Derby", "E12000004", 248_800, 261_400, 18.0, "DE"),
+    LocalAuthority("E10000031", "Warwickshire", "Warwickshire", "E12000005", 545_500, 596_800, 16.9, "CV"),
+    LocalAuthority("E10000028", "Staffordshire", "Staffordshire", "E12000005", 848_500, 876_100, 19.4, "ST"),
+    LocalAuthority("E06000021", "Stoke-on-Trent", "Stoke-on-Trent", "E12000005", 249_000, 258_400, 21.0, "ST"),
 )
 BY_CODE: dict[str, LocalAuthority] = {la.code: la for la in LOCAL_AUTHORITIES}
 
