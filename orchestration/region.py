@@ -27,14 +27,16 @@ import multiprocessing
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from orchestration.months import parse_month
 from orchestration.settings import Settings
 
 LOG_NAME = "refresh.log"
-OUTCOMES = {0: "published", 1: "blocked", 2: "usage error", 3: "warehouse busy"}
+OUTCOMES = {0: "published", 1: "blocked", 2: "usage error", 3: "warehouse busy"}  # else: exit N (128+N: signal N)
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,47 @@ def _refresh_one(run: CouncilRun, base: Settings, months: list[str]) -> CouncilR
     return CouncilResult(run.name, code, time.monotonic() - started, run.log)
 
 
+Child = Callable[[CouncilRun, Settings, list[str]], CouncilResult]
+
+
+def _child_main(child: Child, run: CouncilRun, base: Settings, months: list[str], send: Connection) -> None:
+    send.send(child(run, base, months))
+    send.close()
+
+
+def run_forked(runs: list[CouncilRun], months_of: dict[str, list[str]], base: Settings, jobs: int,
+               child: Child = _refresh_one) -> list[CouncilResult]:
+    """`child` for every council in a process forked from this one, at most `jobs` at a time.
+    A child that dies without a result (killed, out of memory) is reported with exit code
+    128 + its signal, and the others carry on. Results in the order of `runs`."""
+    context = multiprocessing.get_context("fork")
+    queue = list(runs)
+    running: dict[int, tuple[multiprocessing.process.BaseProcess, Connection, CouncilRun, float]] = {}
+    results: dict[str, CouncilResult] = {}
+    while queue or running:
+        while queue and len(running) < max(jobs, 1):
+            run = queue.pop(0)
+            receive, send = context.Pipe(duplex=False)
+            proc = context.Process(target=_child_main, args=(child, run, base, months_of[run.name], send),
+                                   name=f"ascw-{run.name}")
+            proc.start()
+            send.close()
+            running[proc.sentinel] = (proc, receive, run, time.monotonic())
+        for sentinel in wait(list(running)):
+            proc, receive, run, started = running.pop(sentinel)  # type: ignore[index]
+            try:
+                result = receive.recv() if receive.poll() else None
+            except EOFError:  # died before sending
+                result = None
+            proc.join()
+            receive.close()
+            if result is None:
+                code = proc.exitcode or 1
+                result = CouncilResult(run.name, 128 - code if code < 0 else code, time.monotonic() - started, run.log)
+            results[run.name] = result
+    return [results[r.name] for r in runs]
+
+
 def refresh_region(
     runs: list[CouncilRun], months_of: dict[str, list[str]], base: Settings, jobs: int
 ) -> list[CouncilResult]:
@@ -136,10 +179,8 @@ def refresh_region(
     import orchestration.definitions  # noqa: F401
     import orchestration.gates.gx_runner  # noqa: F401
 
-    # A fresh fork per council (maxtasksperchild=1): no state of one refresh leaks into the next.
-    with multiprocessing.get_context("fork").Pool(max(jobs, 1), maxtasksperchild=1) as pool:
-        pending = [pool.apply_async(_refresh_one, (run, base, months_of[run.name])) for run in runs]
-        return [p.get() for p in pending]
+    # A fresh fork per council: no state of one refresh leaks into the next.
+    return run_forked(runs, months_of, base, jobs)
 
 
 def summarise_region(results: list[CouncilResult], wall: float) -> str:

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import shutil
+import signal
 from pathlib import Path
 
 import duckdb
@@ -72,6 +73,21 @@ def test_summary_and_exit_code() -> None:
     assert region.exit_code(results[:1]) == 0
     assert region.exit_code([]) == 2
     assert region.CouncilResult("x", 3, 0.0, Path("l")).outcome == "warehouse busy"
+
+
+def _fake_child(run: region.CouncilRun, base, months: list[str]) -> region.CouncilResult:  # type: ignore[no-untyped-def]
+    if run.name == "killed":
+        os.kill(os.getpid(), signal.SIGKILL)  # dies without a result, as an out-of-memory kill would
+    return region.CouncilResult(run.name, 0 if months == ["2024-03"] else 1, 0.0, run.log)
+
+
+def test_forked_children_report_in_order_and_a_killed_one_does_not_stop_the_others(tmp_path: Path) -> None:
+    names = ["a", "killed", "b", "c"]
+    runs = [region.CouncilRun(n, tmp_path / n, tmp_path / "w" / n) for n in names]
+    months = {"a": ["2024-03"], "killed": ["2024-03"], "b": ["2024-02"], "c": ["2024-03"]}
+    results = region.run_forked(runs, months, load_settings({}), jobs=2, child=_fake_child)
+    assert [(r.name, r.code) for r in results] == [("a", 0), ("killed", 128 + 9), ("b", 1), ("c", 0)]
+    assert results[1].outcome == "exit 137" and region.exit_code(results) == 137
 
 
 @pytest.fixture(scope="module")
