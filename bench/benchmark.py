@@ -1,9 +1,12 @@
 """Benchmark: 1, 10 and 50 councils, a 36-month backfill and the latest month's refresh.
 
-    python bench/benchmark.py [--councils 1 10 50] [--months 36] [--workers 2] [--repeats 1] [--out DIR]
+    python bench/benchmark.py [--councils 1 10 50] [--months 36] [--workers 2] [--repeats 1]
+                              [--runner region|process] [--out DIR]
 
-For each scale it generates the councils (`ascw-generate --councils N`), then for each council
-runs the real refresh (`ascw refresh`, through Dagster) as a child process:
+For each scale it generates the councils (`ascw-generate --councils N`), then runs the real
+refresh (through Dagster) for every council: one `ascw refresh` for one council; for several, one
+`ascw refresh-region` (`--runner region`, the default: one process, a forked child per council)
+or one `ascw refresh` child process per council (`--runner process`):
   1. backfill: every month but the latest (`--all` over months 1..N-1),
   2. monthly: the latest month alone (what the scheduled refresh does each month),
 and prints per stage (load, validate, dbt, gate, publish; taken from the refresh's own progress
@@ -113,6 +116,12 @@ def run_refresh(landing: Path, work: Path, which: list[str]) -> Run:
 REGION_LINE = re.compile(r"^(\S+)\s+(published|blocked|usage error|warehouse busy|exit -?\d+)\s+([\d.]+)\s")
 
 
+def region_summary(stdout: str) -> list[tuple[str, str, float]]:
+    """(council, outcome, seconds) of each council line of `ascw refresh-region`'s summary."""
+    return [(m.group(1), m.group(2), float(m.group(3)))
+            for m in map(REGION_LINE.match, stdout.splitlines()) if m and m.group(1) != "Council"]
+
+
 def run_region(root: Path, work_root: Path, which: list[str], workers: int) -> tuple[float, list[Run]]:
     """Every council under `root` by one `ascw refresh-region` (imports once, forks a child per
     council): the command's wall clock and one Run per council from its summary line and log
@@ -121,14 +130,11 @@ def run_region(root: Path, work_root: Path, which: list[str], workers: int) -> t
         [str(BIN / "ascw"), "refresh-region", *which, "--landing-root", str(root), "--work", str(work_root),
          "--jobs", str(workers)])
     runs = []
-    for line in out_text.splitlines():
-        m = REGION_LINE.match(line)
-        if m:
-            work = work_root / m.group(1)
-            seconds = float(m.group(3))
-            log = (work / "refresh.log").read_text(errors="replace") if (work / "refresh.log").exists() else ""
-            code = 0 if m.group(2) == "published" else 1
-            runs.append(Run(seconds, peak, stage_times(log, seconds), _rows_loaded(work / "warehouse" / "ascw.duckdb"), code))
+    for name, outcome, seconds in region_summary(out_text):
+        work = work_root / name
+        log = (work / "refresh.log").read_text(errors="replace") if (work / "refresh.log").exists() else ""
+        code = 0 if outcome == "published" else 1
+        runs.append(Run(seconds, peak, stage_times(log, seconds), _rows_loaded(work / "warehouse" / "ascw.duckdb"), code))
     if rc or not runs:
         sys.stderr.write(f"refresh-region {which} for {root} exited {rc}:\n{out_text[-2000:]}\n{err_text[-2000:]}\n")
     return wall, runs

@@ -44,3 +44,15 @@ def test_model_order_puts_parents_first(bench) -> None:  # type: ignore[no-untyp
         "test.p.not_null": {"resource_type": "test", "name": "not_null", "depends_on": {"nodes": []}},
     }}
     assert [m["name"] for m in bench.model_order(manifest)] == ["stg_a", "int_b", "mart"]
+
+
+def test_region_summary_reads_what_refresh_region_prints(bench) -> None:  # type: ignore[no-untyped-def]
+    from orchestration.region import CouncilResult, summarise_region
+
+    text = summarise_region([
+        CouncilResult("E06000022", 0, 21.04, Path("/w/E06000022/refresh.log")),
+        CouncilResult("E06000023", 1, 19.5, Path("/w/E06000023/refresh.log")),
+        CouncilResult("E08000025", 137, 3.0, Path("/w/E08000025/refresh.log")),
+    ], 40.0)
+    assert bench.region_summary("[   0.0s] region    3 council(s)\n" + text) == [
+        ("E06000022", "published", 21.0), ("E06000023", "blocked", 19.5), ("E08000025", "exit 137", 3.0)]
