@@ -5,7 +5,7 @@ from datetime import datetime
 import duckdb
 import pytest
 
-from orchestration.defs.exports import load_log_for_manifest
+from orchestration.pack.manifest import source_files
 from sources.contracts import LOAD_LOG_DDL
 
 
@@ -29,7 +29,7 @@ def con() -> duckdb.DuckDBPyConnection:
 
 
 def _files(con: duckdb.DuckDBPyConnection, month: str) -> list[str]:
-    return [r["file"] for r in load_log_for_manifest(con, month)]
+    return [r["file"] for r in source_files(con, month)]
 
 
 def test_the_survey_in_force_is_listed_once(con: duckdb.DuckDBPyConnection) -> None:

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from orchestration.decisions import decide_month, record_decision, record_publication
 from orchestration.defs.checks import GATE_KEY
@@ -20,49 +19,11 @@ from orchestration.gates import render_report_html, summary_for_manifest
 from orchestration.gates.results import load_results
 from orchestration.pack import AlreadyPublished, publish_month
 from orchestration.pack.atomic import remove_stale_temp_dirs
+from orchestration.pack.manifest import source_files
 from orchestration.progress import progress
 
 PACK_KEY = dg.AssetKey(["exports", "published_pack"])
 PARQUET_KEY = dg.AssetKey(["exports", "marts_parquet"])
-
-
-def load_log_for_manifest(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
-    """The month's source files, the reference files in force and the survey file its survey
-    KPIs use (the latest survey year up to the month's year, whichever folder it came in), with
-    SHA-256 and row counts."""
-    rows = con.execute(
-        """
-        with ranked as (
-          select *, row_number() over (partition by file_type, month order by loaded_at desc) rn
-          from raw._load_log
-          where month = cast($month as date) or month is null
-        ),
-        surveys as (
-          select *,
-                 try_cast(regexp_extract(file, '(\\d{4})', 1) as integer) as survey_year,
-                 row_number() over (partition by file order by loaded_at desc) rn
-          from raw._load_log
-          where file_type = 'ascs_responses'
-        ),
-        survey_in_force as (
-          select * from surveys
-          where rn = 1 and status = 'loaded' and survey_year <= year(cast($month as date))
-          order by survey_year desc, loaded_at desc
-          limit 1
-        )
-        select file_type, file, sha256, rows_read, rows_loaded, rows_rejected, status
-        from (
-          select *, 0 as part from ranked where rn = 1
-          union all by name
-          select * exclude (survey_year), 1 as part from survey_in_force
-          where month is distinct from cast($month as date)  -- else listed with the month's files
-        )
-        order by part, month nulls first, file_type
-        """,
-        {"month": month + "-01"},
-    ).fetchall()
-    keys = ["file_type", "file", "sha256", "rows_read", "rows_loaded", "rows_rejected", "status"]
-    return [dict(zip(keys, r)) for r in rows]
 
 
 @dg.asset(
@@ -94,7 +55,7 @@ def published_pack(context: dg.AssetExecutionContext, warehouse: WarehouseResour
                 progress("publish", f"{month}: BLOCKED ({len(decision.reasons)} failing checks)")
                 continue
             extra = {
-                "source_files": load_log_for_manifest(con, month),
+                "source_files": source_files(con, month),
                 "checks": summary_for_manifest(results),
                 "data_quality_report": str(dq_dir / f"{month}.html"),
             }

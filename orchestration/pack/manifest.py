@@ -11,6 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from orchestration.pack.columns import is_published_column
 
 TOOLS = ("duckdb", "dbt-core", "dagster", "great_expectations", "pandas", "openpyxl")
@@ -80,3 +82,42 @@ def manifest_bytes(
         else:
             manifest[key] = value
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False, default=_json_default) + "\n").encode("utf-8")
+
+
+def source_files(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
+    """The month's source files, the reference files in force and the survey file its survey
+    KPIs use (the latest survey year up to the month's year, whichever folder it came in), with
+    SHA-256 and row counts."""
+    rows = con.execute(
+        """
+        with ranked as (
+          select *, row_number() over (partition by file_type, month order by loaded_at desc) rn
+          from raw._load_log
+          where month = cast($month as date) or month is null
+        ),
+        surveys as (
+          select *,
+                 try_cast(regexp_extract(file, '(\\d{4})', 1) as integer) as survey_year,
+                 row_number() over (partition by file order by loaded_at desc) rn
+          from raw._load_log
+          where file_type = 'ascs_responses'
+        ),
+        survey_in_force as (
+          select * from surveys
+          where rn = 1 and status = 'loaded' and survey_year <= year(cast($month as date))
+          order by survey_year desc, loaded_at desc
+          limit 1
+        )
+        select file_type, file, sha256, rows_read, rows_loaded, rows_rejected, status
+        from (
+          select *, 0 as part from ranked where rn = 1
+          union all by name
+          select * exclude (survey_year), 1 as part from survey_in_force
+          where month is distinct from cast($month as date)  -- else listed with the month's files
+        )
+        order by part, month nulls first, file_type
+        """,
+        {"month": month + "-01"},
+    ).fetchall()
+    keys = ["file_type", "file", "sha256", "rows_read", "rows_loaded", "rows_rejected", "status"]
+    return [dict(zip(keys, r)) for r in rows]
