@@ -128,7 +128,17 @@ def refresh(settings: Settings, months: list[str]) -> int:
         print(f"ascw: {exc}", file=sys.stderr)
         return EXIT_BUSY
 
+    from orchestration.dbt_forkserver import running
+
+    # dbt's imports (~4 s) happen in the fork server while the sources load and validate.
+    with running():
+        return _run_refresh(settings, months)
+
+
+def _run_refresh(settings: Settings, months: list[str]) -> int:
     import dagster as dg
+
+    from orchestration.defs.resources import WarehouseBusy, open_warehouse
 
     from orchestration.decisions import read_outcomes
     from orchestration.defs.resources import dbt_project

@@ -179,8 +179,12 @@ def refresh_region(
     import orchestration.definitions  # noqa: F401
     import orchestration.gates.gx_runner  # noqa: F401
 
-    # A fresh fork per council: no state of one refresh leaks into the next.
-    return run_forked(runs, months_of, base, jobs)
+    from orchestration.dbt_forkserver import running
+
+    # A fresh fork per council: no state of one refresh leaks into the next. One dbt fork
+    # server for the whole region: dbt is imported once, not once per council.
+    with running():
+        return run_forked(runs, months_of, base, jobs)
 
 
 def summarise_region(results: list[CouncilResult], wall: float) -> str:

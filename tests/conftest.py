@@ -1,5 +1,6 @@
 """Shared fixtures: the dbt manifest (built once per session) and paths to shared material."""
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,13 @@ def dbt_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ensure_manifest(dbt_project)  # parses when the project's files changed (file-locked)
     assert dbt_project.manifest_path.exists()
     return dbt_project.manifest_path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_fork_server() -> Iterator[None]:
+    """One dbt fork server per test worker (orchestration/dbt_forkserver.py): every refresh
+    and `ascw-dbt` run of the session skips dbt's ~4 s of imports, as refreshes do."""
+    from orchestration.dbt_forkserver import running
+
+    with running():
+        yield

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 
+from orchestration.dbt_forkserver import launcher_path, real_dbt
 from sources import loader
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,16 +19,13 @@ DBT_PROJECT = ROOT / "dbt_project"
 HANDWRITTEN_LANDING = ROOT / "tests" / "fixtures" / "handwritten_landing"
 
 
-def dbt_executable() -> str:
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
-
-
-def run_dbt(args: list[str], tmp: Path, db: Path, timeout: int = 600) -> subprocess.CompletedProcess[str]:
-    """`dbt <args>` on warehouse `db` (council E06000023), target and logs under `tmp`."""
+def run_dbt(args: list[str], tmp: Path, db: Path, timeout: int = 600,
+            direct: bool = False) -> subprocess.CompletedProcess[str]:
+    """`dbt <args>` on warehouse `db` (council E06000023), target and logs under `tmp`: through
+    `ascw-dbt` (the session's fork server) as the refresh runs it, or `dbt` itself (`direct`)."""
     env = {**os.environ, "ASCW_WAREHOUSE": str(db), "ASCW_COUNCIL": "E06000023"}
     return subprocess.run(
-        [dbt_executable(), *args, "--profiles-dir", ".",
+        [real_dbt() if direct else launcher_path(), *args, "--profiles-dir", ".",
          "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs")],
         cwd=DBT_PROJECT, env=env, capture_output=True, text=True, timeout=timeout,
     )

@@ -25,7 +25,7 @@ def test_every_dbt_unit_test_passes(tmp_path: Path) -> None:
 def test_dbt_run_directly_sends_nothing_about_the_run(tmp_path: Path) -> None:
     """Analysts and `ascw docs` run dbt without Dagster (which turns tracking off itself): the
     project's own flag keeps dbt from sending anonymous usage events about the warehouse."""
-    run = run_dbt(["parse"], tmp_path, tmp_path / "wh.duckdb")
+    run = run_dbt(["parse"], tmp_path, tmp_path / "wh.duckdb", direct=True)
     assert run.returncode == 0, run.stdout[-4000:]
     log = (tmp_path / "logs" / "dbt.log").read_text(encoding="utf-8")
     assert "Running with dbt" in log

@@ -335,6 +335,9 @@ def _env() -> dict[str, str]:
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONUNBUFFERED"] = "1"
     env.pop("DAGSTER_HOME", None)
+    # The refresh starts its own dbt fork server, as in production, so killing its process
+    # group kills every process of the refresh (the session's server is outside that group).
+    env.pop("ASCW_DBT_FORKSERVER", None)
     return env
 
 

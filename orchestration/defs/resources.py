@@ -11,6 +11,7 @@ import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 
+from orchestration.dbt_forkserver import launcher_path
 from orchestration.settings import DBT_PROJECT_DIR, DEMO_COUNCIL, load_settings
 
 
@@ -124,5 +125,6 @@ def default_resources() -> dict[str, object]:
             exports=str(s.exports),
             council=s.council or "",
         ),
-        "dbt": WarehouseDbt(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR)),
+        # `ascw-dbt`: dbt through the refresh's fork server when one runs (orchestration/dbt_forkserver.py).
+        "dbt": WarehouseDbt(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=launcher_path()),
     }

@@ -1,0 +1,117 @@
+"""The dbt fork server (orchestration/dbt_forkserver.py): `ascw-dbt` through it behaves as `dbt`
+(output, exit code, the caller's environment and folder), the run is a child of the server, a
+run dies with its launcher, and without a server `ascw-dbt` is plain dbt."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from orchestration import dbt_forkserver as fs
+
+PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
+
+
+@pytest.fixture(scope="module")
+def server() -> fs.ForkServer:
+    """A server of this module's own (not the session's), so its pid is known."""
+    saved = os.environ.pop(fs.ENV, None)
+    try:
+        with fs.running() as started:
+            assert started is not None and started.pid is not None
+            _wait_for(lambda: Path(started.path).exists(), "the server's socket")
+            yield started
+    finally:
+        if saved is not None:
+            os.environ[fs.ENV] = saved
+
+
+def _wait_for(cond, what: str, timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def _run(args: list[str], socket_path: str | None, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if k != fs.ENV}
+    full.update(env)
+    if socket_path:
+        full[fs.ENV] = socket_path
+    return subprocess.run([fs.launcher_path(), *args], cwd=cwd, env=full, capture_output=True, text=True,
+                          timeout=120)
+
+
+def _children_of(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def test_request_round_trip() -> None:
+    data = fs.encode_request(["build", "--select", "a b"], {"X": "£1"}, "/tmp/x")
+    assert fs.decode_request(data) == (["build", "--select", "a b"], {"X": "£1"}, "/tmp/x")
+
+
+def test_through_the_server_output_and_exit_codes_are_dbts(server: fs.ForkServer, tmp_path: Path) -> None:
+    direct = subprocess.run([fs.real_dbt(), "--version"], capture_output=True, text=True, timeout=120)
+    forked = _run(["--version"], server.path, tmp_path)
+    assert forked.returncode == direct.returncode == 0
+    assert "installed: " in forked.stdout and forked.stdout.splitlines()[:2] == direct.stdout.splitlines()[:2]
+    bad = _run(["--no-such-option"], server.path, tmp_path)
+    assert bad.returncode == 2 and "No such option" in bad.stderr
+
+
+def test_the_run_gets_the_callers_environment_and_folder(server: fs.ForkServer, tmp_path: Path) -> None:
+    # `dbt debug --config-dir` prints the profiles folder: DBT_PROFILES_DIR from the caller's
+    # environment, else the caller's working folder when it holds a profiles.yml.
+    given = tmp_path / "given"
+    given.mkdir()
+    run = _run(["debug", "--config-dir"], server.path, tmp_path, DBT_PROFILES_DIR=str(given))
+    assert run.returncode == 0 and str(given) in run.stdout, run.stdout + run.stderr
+    here = tmp_path / "here"
+    here.mkdir()
+    (here / "profiles.yml").write_text("x:\n  target: dev\n  outputs: {dev: {type: duckdb}}\n")
+    run = _run(["debug", "--config-dir"], server.path, here)
+    assert run.returncode == 0 and str(here) in run.stdout, run.stdout + run.stderr
+
+
+def test_without_a_server_ascw_dbt_is_plain_dbt(tmp_path: Path) -> None:
+    for path in (None, str(tmp_path / "gone.sock")):
+        run = _run(["--version"], path, tmp_path)
+        assert run.returncode == 0 and "installed: " in run.stdout, run.stderr
+
+
+def test_a_run_is_the_servers_child_and_dies_with_its_launcher(server: fs.ForkServer, tmp_path: Path) -> None:
+    """A full parse of the project takes seconds: long enough to find the run and kill its caller."""
+    before = set(_children_of(server.pid))
+    env = {k: v for k, v in os.environ.items() if k != fs.ENV}
+    env.update({fs.ENV: server.path, "ASCW_WAREHOUSE": str(tmp_path / "wh.duckdb")})
+    launcher = subprocess.Popen(
+        [fs.launcher_path(), "parse", "--no-partial-parse", "--profiles-dir", ".",
+         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(lambda: set(_children_of(server.pid)) - before, "the run forked by the server")
+        (run_pid,) = set(_children_of(server.pid)) - before
+        os.kill(launcher.pid, signal.SIGKILL)  # the caller vanishes, as in a killed refresh
+        launcher.wait(timeout=30)
+        _wait_for(lambda: not Path(f"/proc/{run_pid}").exists()
+                  or Path(f"/proc/{run_pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z",
+                  "the orphaned dbt run to stop", timeout=30)
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+            launcher.wait()
