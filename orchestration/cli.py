@@ -138,10 +138,8 @@ def refresh(settings: Settings, months: list[str]) -> int:
 def _run_refresh(settings: Settings, months: list[str]) -> int:
     import dagster as dg
 
-    from orchestration.defs.resources import WarehouseBusy, open_warehouse
-
     from orchestration.decisions import read_outcomes
-    from orchestration.defs.resources import dbt_project
+    from orchestration.defs.resources import WarehouseBusy, dbt_project, open_warehouse
     from orchestration.progress import progress
 
     from orchestration.dbt_manifest import ensure_manifest
@@ -225,12 +223,12 @@ def docs(settings: Settings) -> int:
     import shutil
     import subprocess
 
+    from orchestration.dbt_forkserver import real_dbt
     from orchestration.settings import DBT_PROJECT_DIR
 
     target = settings.warehouse.parent / "dbt" / "docs"
     env = dict(os.environ, ASCW_WAREHOUSE=str(settings.warehouse))
-    dbt = Path(sys.executable).with_name("dbt")
-    cmd = [str(dbt if dbt.exists() else "dbt"), "docs", "generate", "--static", "--profiles-dir", str(DBT_PROJECT_DIR),
+    cmd = [real_dbt(), "docs", "generate", "--static", "--profiles-dir", str(DBT_PROJECT_DIR),
            "--target-path", str(target), "--log-path", str(target / "logs"), "--quiet"]
     done = subprocess.run(cmd, cwd=DBT_PROJECT_DIR, env=env)
     if done.returncode:

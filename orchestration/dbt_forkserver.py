@@ -125,6 +125,7 @@ def launch(argv: list[str] | None = None) -> None:
         conn.close()
         dbt = real_dbt()
         os.execv(dbt, [dbt, *args])  # no server: this process becomes dbt
+
     def forward(signum: int, _frame: object) -> None:
         with contextlib.suppress(OSError):
             os.kill(pid, signum)
@@ -219,23 +220,19 @@ def serve(path: str) -> None:
         importlib.import_module(name)
     while True:
         conn, _ = listener.accept()
+        fds: list[int] = []
         try:
             head, fds, _flags, _addr = socket.recv_fds(conn, 4, 3)
-            head += _recv_exact(conn, 4 - len(head)) if head and len(head) < 4 else b""
-            request = _recv_exact(conn, _INT.unpack(head)[0]) if head else b""
-        except (OSError, EOFError, struct.error):
-            conn.close()
-            continue
-        if len(fds) != 3 or not request:
+            head += _recv_exact(conn, 4 - len(head))
+            request = _recv_exact(conn, _INT.unpack(head)[0])
+            if len(fds) == 3 and os.fork() == 0:
+                _child(listener, conn, fds, request)
+        except (OSError, EOFError):
+            pass  # a caller that went away mid-request: drop it
+        finally:  # the run has its own copies; the server keeps none
             for fd in fds:
                 os.close(fd)
             conn.close()
-            continue
-        if os.fork() == 0:
-            _child(listener, conn, fds, request)
-        for fd in fds:
-            os.close(fd)
-        conn.close()
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,7 @@ def test_a_run_is_the_servers_child_and_dies_with_its_launcher(server: fs.ForkSe
         _wait_for(lambda: set(_children_of(server.pid)) - before, "the run forked by the server")
         (run_pid,) = set(_children_of(server.pid)) - before
         os.kill(launcher.pid, signal.SIGKILL)  # the caller vanishes, as in a killed refresh
-        launcher.wait(timeout=30)
+        assert launcher.wait(timeout=30) == -signal.SIGKILL, "the run had ended before its launcher was killed"
         _wait_for(lambda: not Path(f"/proc/{run_pid}").exists()
                   or Path(f"/proc/{run_pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z",
                   "the orphaned dbt run to stop", timeout=30)
