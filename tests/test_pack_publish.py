@@ -264,3 +264,6 @@ def test_financial_years_are_those_ended_by_the_period(tmp_path, con):
     assert {r["status"] for r in base if r["financial_year"] == "2022/23"} == {"Part year (9 of 12 months loaded)"}
     assert {r["status"] for r in base if r["financial_year"] == "2023/24"} == {"Final"}
     assert "months_loaded" not in base[0]
+    admissions = read_csv(out / "mps_09_care_home_admissions.csv")
+    assert {r["financial_year"]: r["status"] for r in admissions} == {
+        "2022/23": "Part year (9 of 12 months loaded)", "2023/24": "Final"}

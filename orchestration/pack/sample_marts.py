@@ -40,10 +40,12 @@ def _care_ladder(con: duckdb.DuckDBPyConnection) -> None:
     for k, month in enumerate(MONTHS):
         rows = []
         for rung, (tier, su1864, su65, unit) in LADDER.items():
+            lines = {"18-64": su1864 + k + (su1864 + k) // 10, "65+": su65 + 2 * k + (su65 + 2 * k) // 10}
+            lines["All"] = lines["18-64"] + lines["65+"]  # everyone is 18-64 or 65+ here: All adds up
             for band, su in (("18-64", su1864 + k), ("65+", su65 + 2 * k), ("All", su1864 + su65 + 3 * k)):
                 weekly = round(su * unit, 2)
                 hours = float(su * 9) if rung == "Home Care" else None
-                rows.append([month, rung, tier, band, su, su + su // 10, weekly, round(weekly * 31 / 7, 2), hours])
+                rows.append([month, rung, tier, band, su, lines[band], weekly, round(weekly * 31 / 7, 2), hours])
         for band in ("18-64", "65+", "All"):
             t3 = [r for r in rows if r[2] == 3 and r[3] == band]
             spend, users = sum(r[7] for r in t3), sum(r[4] for r in t3)
@@ -121,11 +123,11 @@ def _annual(con: duckdb.DuckDBPyConnection) -> None:
             con.execute("insert into marts.older_people_service_type_annual values (?,?,?,?,?)",
                         [fy, s, p, p * 15000.5, 15000.5])
     con.execute("""create table marts.care_home_admissions_annual (financial_year varchar, age_band varchar,
-        admissions bigint, population bigint, per_100k double)""")
+        admissions bigint, population bigint, per_100k double, months_loaded integer)""")
     for fy, a1864, a65 in (("2022/23", 12, 540), ("2023/24", 4, 560), ("2024/25", 9, 575)):
         for band, adm, pop in (("18-64", a1864, 290000), ("65+", a65, 62000)):
-            con.execute("insert into marts.care_home_admissions_annual values (?,?,?,?,?)",
-                        [fy, band, adm, pop, adm / pop * 100000])
+            con.execute("insert into marts.care_home_admissions_annual values (?,?,?,?,?,?)",
+                        [fy, band, adm, pop, adm / pop * 100000, 9 if fy == "2022/23" else 12])
 
 
 def _cqc(con: duckdb.DuckDBPyConnection) -> None:

@@ -10,7 +10,8 @@
       birth; people under 18 or of unknown age are not counted.
     - population: ONS mid-year estimate (Total, single years of age) of the council for the year
       the financial year starts (2023/24 -> mid-2023); per_100k = admissions / population x 100,000.
-    - Financial years: only those whose March is a loaded month (int_financial_years). -#}
+    - Financial years: only those whose March is a loaded month (int_financial_years);
+      months_loaded tells a part year (as in the other annual marts). -#}
 with financial_years as (
     select * from {{ ref('int_financial_years') }}
 ),
@@ -91,7 +92,11 @@ population_by_band as (
 ),
 
 grid as (
-    select financial_years.financial_year, financial_years.fy_start_year, bands.age_band
+    select
+        financial_years.financial_year,
+        financial_years.fy_start_year,
+        financial_years.months_loaded,
+        bands.age_band
     from financial_years
     cross join (values ('18-64'), ('65+')) as bands (age_band)
 ),
@@ -104,7 +109,8 @@ final as (
         cast(population_by_band.population as bigint)                  as population,
         100000.0 * coalesce(admissions_by_band.admissions, 0)
                  / nullif(population_by_band.population, 0)            as per_100k,
-        cast(grid.fy_start_year as integer)                            as population_year
+        cast(grid.fy_start_year as integer)                            as population_year,
+        cast(grid.months_loaded as integer)                            as months_loaded
     from grid
     left join admissions_by_band
         on admissions_by_band.financial_year = grid.financial_year
