@@ -65,6 +65,30 @@ def test_secondary_iterates_across_rows_and_columns_until_stable():
         assert sum(c in result.hidden for c in (*eq.members, eq.total)) != 1
 
 
+def _bands(all_, young, old):
+    return [{"rung": "R", "age": "18-64", "n": young}, {"rung": "R", "age": "65+", "n": old},
+            {"rung": "R", "age": "All", "n": all_}]
+
+
+BANDS = sup.static_rule(["rung", "age"], ["n"], groups=[sup.GroupSpec("age", "All", ("n",), ("18-64", "65+"))])
+
+
+def test_a_small_unpublished_remainder_of_a_total_is_protected_like_a_suppressed_cell():
+    # All counts 2 people in neither band (under 18 / unknown age): 32 - 10 - 20 would publish them.
+    result = sup.suppress(_bands(32, 10, 20), BANDS)
+    assert result.primary == set() and result.secondary == {(0, "n")}
+    assert [r["n"] for r in sup.apply(_bands(32, 10, 20), result.hidden)] == ["[c]", 20, 32]
+    # Members summing to more than the total by 1-4 (people counted in two members) likewise.
+    assert sup.suppress(_bands(28, 10, 20), BANDS).secondary == {(0, "n")}
+    # With a member already suppressed the remainder is a second unknown: nothing more to hide.
+    assert sup.suppress(_bands(35, 3, 30), BANDS).hidden == {(0, "n")}
+
+
+@pytest.mark.parametrize("all_,young,old", [(30, 10, 20), (37, 10, 20), (30.000000001, 10.0, 20.0)])
+def test_an_exact_sum_or_a_remainder_of_five_or_more_hides_nothing(all_, young, old):
+    assert sup.suppress(_bands(all_, young, old), BANDS).hidden == set()
+
+
 def test_secondary_protects_a_suppressed_total():
     values = {(0, "n"): 10, (1, "n"): 12, (2, "n"): 22}
     eq = [sup.Equation(((0, "n"), (1, "n")), (2, "n"))]

@@ -9,10 +9,15 @@ Rules (OUTPUTS.md, "Published pack"):
 2. **Complement**: where a people count ``part`` is a subset of a published people count ``whole``
    (e.g. a KPI numerator of its denominator), ``whole - part`` is a count of people too; when it is
    1 to 4 the ``part`` is suppressed.
-3. **Secondary**: every additive group ``total = sum(members)`` is an equation a reader can solve.
-   If exactly one cell of an equation (a member or its total) is suppressed, the smallest other
-   published non-zero member is suppressed too (ties: first in row order); if there is none, the
-   total is. Repeated over all equations until nothing changes.
+3. **Secondary**: every additive group ``total = sum(members) + remainder`` is an equation a reader
+   can solve. The remainder is whatever the total holds beyond its published members (the care
+   ladder's `All` counts people under 18 or of unknown age, who are in neither published band;
+   a category `Total` of distinct people is less than the sum when someone is in two categories):
+   it is never published, so when it is 1 to 4 people (either sign) it counts as a suppressed
+   cell of the equation. If exactly one cell of an equation (a member, its total or that
+   remainder) is suppressed, the smallest other published non-zero member is suppressed too
+   (ties: first in row order); if there is none, the total is. Repeated over all equations until
+   nothing changes.
 4. **Derived**: a rate, average, share or RAG built on a people count is suppressed wherever that
    count is (after steps 1-3), so the count cannot be recovered by multiplication. A null (not
    applicable) stays null: there is nothing to hide.
@@ -41,10 +46,13 @@ def is_small_count(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class Equation:
-    """A published additive relation: ``total = sum(members)`` (all cells of one column)."""
+    """A published additive relation: ``total = sum(members) + remainder`` (all cells of one
+    column). ``small_remainder``: the unpublished remainder is 1 to 4 people, so it is a hidden
+    cell of the equation that subtraction must not reveal."""
 
     members: tuple[Cell, ...]
     total: Cell
+    small_remainder: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,8 +147,19 @@ def build_equations(rows: Sequence[Row], keys: Sequence[str], groups: Sequence[G
                 continue
             t = bucket["total"][0]
             for col in spec.columns:
-                equations.append(Equation(tuple((m, col) for m in bucket["members"]), (t, col)))
+                members = tuple((m, col) for m in bucket["members"])
+                equations.append(Equation(members, (t, col), small_remainder(rows, members, (t, col))))
     return equations
+
+
+def small_remainder(rows: Sequence[Row], members: Sequence[Cell], total: Cell) -> bool:
+    """True when ``total - sum(members)`` is 1 to 4 people in either direction (float noise from
+    weighted counts is not a remainder); False when any of the values is not a number."""
+    values = [_numeric(rows[i].get(col)) for i, col in (*members, total)]
+    if any(v is None for v in values):
+        return False
+    remainder = round(values[-1] - sum(values[:-1]), 6)
+    return is_small_count(abs(remainder))
 
 
 def _numeric(value: Any) -> float | None:
@@ -162,7 +181,7 @@ def secondary_cells(
         changed = False
         for eq in equations:
             cells = (*eq.members, eq.total)
-            if sum(c in hidden for c in cells) != 1:
+            if sum(c in hidden for c in cells) + eq.small_remainder != 1:
                 continue
             candidates = [
                 (v, idx, c)

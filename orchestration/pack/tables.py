@@ -194,7 +194,8 @@ def care_ladder(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> PublishedTa
         notes=["Spend is the committed cost in the month: weekly cost x days active / 7.",
                "% of Tier 3 spend and activity are shares within each age band; Tier 1 and 2 rows are [z].",
                f"'{TIER3_TOTAL}' sums the Tier 3 rungs (a person in two rungs counts in both)."],
-        groups_doc="Per rung: 18-64 + 65+ = All. Per age band: Tier 3 rungs = Total Tier 3.",
+        groups_doc="Per rung: 18-64 + 65+ (+ people under 18 or of unknown age, not published) = All. "
+                   "Per age band: Tier 3 rungs = Total Tier 3.",
     )
 
 
