@@ -138,7 +138,20 @@ def test_published_rounding_in_csvs(pack):
         assert r["spend"] == "[c]" or re.fullmatch(r"\d+\.\d{2}", r["spend"])  # pounds and pence
     conc = read_csv(pack / "mps_02_provider_concentration.csv")
     assert "largest_supplier_id" not in conc[0]
-    assert {r["single_supplier_dependency"] for r in conc} <= {"Yes", "No"}
+    assert {r["single_supplier_dependency"] for r in conc} <= {"Yes", "No", "[c]"}
+
+
+def test_direct_payment_recipients_are_people_in_the_concentration_table(pack):
+    conc = {r["care_ladder_rung"]: r for r in read_csv(pack / "mps_02_provider_concentration.csv")}
+    # The sample's Direct Payments market has 1 supplier: a person, whose share of the market
+    # (and so the shares, HHI and dependency flag) must not be published; the spend is money.
+    dp = conc["Direct Payments"]
+    assert [dp[c] for c in ("providers", "top5_share_pct", "hhi", "largest_supplier_share_pct",
+                            "single_supplier_dependency")] == ["[c]"] * 5
+    assert dp["providers_in_area"] == "0"  # zero people is published
+    assert dp["spend"] != "[c]"
+    # Other markets with 1-4 providers (3 Adult Placement carers) are organisations: published.
+    assert conc["Adult Placement"]["providers"] == "3" and conc["Adult Placement"]["hhi"] != "[c]"
 
 
 def test_manifest_contents(pack):

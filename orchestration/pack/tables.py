@@ -207,15 +207,41 @@ def provider_concentration(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> 
     rows = query(con, f"select {', '.join(cols)} from marts.provider_concentration_monthly where month = ?", [ctx.month])
     rows.sort(key=lambda r: _order(r["care_ladder_rung"], RUNG_ORDER))
     people = [c for c in ("out_of_area_placements",) if c in cols]
+    people += [f"{c} ({DIRECT_PAYMENTS})" for c in ("providers", "providers_in_area") if c in cols]
     return _finish(
         id="provider_concentration", sheet="2 Provider concentration", filename="mps_02_provider_concentration.csv",
         title=f"Table 2: Provider concentration by market (care ladder rung), {ctx.period_label}",
         units="Providers (count); spend in pounds; shares in %; HHI 0-10,000 (sum of squared % shares).",
         source="Source: ContrOCC service lines and payments, marts.provider_concentration_monthly.",
-        rows=rows, columns=cols, rule=sup.static_rule(["care_ladder_rung"], people), people_columns=people,
+        rows=rows, columns=cols, rule=concentration_rule(cols), people_columns=people,
         notes=["HHI above 2,500 indicates a highly concentrated market; 1,500-2,500 moderately concentrated.",
-               "Providers are not named; a single-provider dependency is a largest share of 33.3% or more."],
+               "Providers are not named; a single-provider dependency is a largest share of 33.3% or more.",
+               f"In the {DIRECT_PAYMENTS} market the 'providers' are the people receiving the payments: "
+               "1-4 of them are suppressed, with the shares built on them."],
         groups_doc="None (no published total across markets).",
+    )
+
+
+DIRECT_PAYMENTS = "Direct Payments"
+SUPPLIER_SHARES = ("top5_share_pct", "hhi", "largest_supplier_share_pct", "single_supplier_dependency")
+
+
+def concentration_rule(cols: Sequence[str]) -> sup.SuppressionRule:
+    """mps_02's suppression: out-of-area placements are people in every market; in the Direct
+    Payments market each supplier is a person receiving the payment, so the provider counts are
+    people too, and the shares of the largest suppliers (one person's share of the market) follow
+    them."""
+    people = tuple(c for c in ("out_of_area_placements",) if c in cols)
+    recipients = tuple(c for c in ("providers", "providers_in_area") if c in cols)
+    shares = {c: ("providers",) for c in SUPPLIER_SHARES if c in cols and "providers" in cols}
+
+    def is_dp(row: Mapping[str, Any]) -> bool:
+        return row.get("care_ladder_rung") == DIRECT_PAYMENTS
+
+    return sup.SuppressionRule(
+        keys=("care_ladder_rung",),
+        people=lambda row: (*people, *recipients) if is_dp(row) else people,
+        derived=lambda row: shares if is_dp(row) else {},
     )
 
 
