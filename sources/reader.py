@@ -209,4 +209,8 @@ def read_source(
         f"SELECT count(*), count(*) FILTER (WHERE len(_errors) > 0) FROM {table}"
     ).fetchone()
     assert row is not None
+    if row[0] == 0:  # SOURCES.md: "an empty file ... rejects the file"; no records is empty
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+        raise SourceFileError(file, None, None, "empty file: a header row and no records",
+                              check="file_empty")
     return DecodedFile(ft, file, table, hm, cqc, int(row[0]), int(row[1]))

@@ -66,13 +66,18 @@ def test_wrong_header_rejects_the_file(con, tmp_path: Path, ft: FileType) -> Non
 
 
 @pytest.mark.parametrize("ft", ALL_TYPES, ids=IDS)
-def test_empty_file_rejected_header_only_loads_nothing(con, tmp_path: Path, ft: FileType) -> None:
+def test_an_empty_file_or_a_header_with_no_records_is_rejected(con, tmp_path: Path, ft: FileType) -> None:
     res = _load(con, ft, place(tmp_path, ft, b""))
-    assert res.status == "rejected" and "empty file" in res.message
+    assert res.status == "rejected" and "empty file (0 bytes)" in res.message
     assert con.execute("SELECT check_name FROM raw._rejects").fetchall() == [("file_empty",)]
     header_only = csv_bytes(read_rows(fixture_path(ft))[:1])
     res = _load(con, ft, place(tmp_path, ft, header_only))
-    assert (res.status, res.rows_read, res.rows_loaded) == ("loaded", 0, 0)
+    assert res.status == "rejected" and "empty file: a header row and no records" in res.message
+    assert res.file in res.message and res.rows_loaded == 0
+    assert con.execute("SELECT check_name, reason FROM raw._rejects").fetchall() == [
+        ("file_empty", "empty file: a header row and no records")]
+    assert not [t for t in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+                if t[0].startswith("__ascw_decoded")]
 
 
 def _spoil(ft: FileType, header: list[str]) -> tuple[str, str]:
