@@ -60,8 +60,8 @@ RE_CQC_SLASH = (
 )
 RE_CQC_ISO = r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 _GROUPED = r"(?:\d+|\d{1,3}(?:,\d{3})+)"
-RE_MONEY = rf"^(?:-£|£-|-|£)?{_GROUPED}(?:\.\d{{1,2}})?$"
-RE_MONEY_DECIMALS = rf"^(?:-£|£-|-|£)?{_GROUPED}\.\d{{3,}}$"
+RE_MONEY = rf"^(?:-£|£-|-|£)?(?:{_GROUPED}(?:\.\d{{1,2}})?|\.\d{{1,2}})$"  # `.50` as numbers allow `.5`
+RE_MONEY_DECIMALS = rf"^(?:-£|£-|-|£)?(?:{_GROUPED})?\.\d{{3,}}$"
 RE_SCIENTIFIC = r"^[-+]?£?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+$"
 RE_NUMBER = rf"^-?(?:{_GROUPED}(?:\.\d*)?|\.\d+)$"
 RE_INTEGER = rf"^-?{_GROUPED}(?:\.0+)?$"  # `12.0`: a whole number written by a float column (pandas)

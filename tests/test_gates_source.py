@@ -9,7 +9,7 @@ import gates_fixtures as fx
 from orchestration.gates import CheckResult, GateConfig, run_source_checks
 from orchestration.gates.source_checks import check_file_type
 from orchestration.gates.sql_checks import drift_check
-from sources.contracts import CONTROCC_PAYMENTS, LAS_CLD
+from sources.contracts import CONTROCC_PAYMENTS, LAS_CLD, REJECTS_DDL
 
 CFG = GateConfig()
 
@@ -192,6 +192,27 @@ def test_rejected_file_status_and_row_accounting(con):
     acc = by_name(results, "controcc_payments.rows_accounted")
     assert not acc.passed and acc.severity == "ERROR"
     assert acc.message == "controcc_payments_2024-03.csv: rows_accounted: rows_read 10 != rows_loaded 4 + rows_rejected 0"
+
+
+def test_a_row_rejected_when_read_blocks_the_month_naming_file_line_and_column(con):
+    load_id = con.execute(
+        "SELECT load_id FROM raw._load_log WHERE file = 'controcc_payments_2024-03.csv'").fetchone()[0]
+    con.execute("UPDATE raw._load_log SET rows_read = rows_read + 1, rows_rejected = 1 WHERE load_id = ?", [load_id])
+    con.execute(REJECTS_DDL)
+    con.execute(
+        """INSERT INTO raw._rejects VALUES (?, 'controcc_payments', DATE '2024-03-01',
+           'controcc_payments_2024-03.csv', 7, 'Amount', '1.2E+05',
+           'not an amount in pounds (Excel scientific notation)', 'decode_money', now())""", [load_id])
+    results = run_source_checks(con, fx.MONTH, CFG)
+    r = by_name(results, "controcc_payments.rows_rejected")
+    assert r.blocking and r.column == "Amount" and r.observed == {"rows_rejected": 1}
+    assert r.message == (
+        "controcc_payments_2024-03.csv: rows_rejected: 1 row(s) break the contract and were rejected when read "
+        "(line 7, column 'Amount': not an amount in pounds (Excel scientific notation)): fix the extract and "
+        "load it again (every rejected row is in raw._rejects)")
+    assert "1.2E+05" not in str(r.to_dict())  # the value stays in raw._rejects
+    assert by_name(results, "controcc_payments.rows_accounted").passed
+    assert by_name(results, "controcc_service_lines.rows_rejected").passed
 
 
 def test_under_18_future_date_and_end_before_start(con):

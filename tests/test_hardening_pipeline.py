@@ -314,19 +314,23 @@ def test_a_client_name_column_never_reaches_the_warehouse_in_clear(
         assert not [n for n in CLIENT_NAMES if n.split()[-1] in text], report
 
 
-def test_a_rejected_row_is_not_silently_lost_the_reconciliation_blocks_the_month(
+def test_a_rejected_row_is_not_silently_lost_it_blocks_the_month_naming_file_line_and_column(
     oddities: tuple[Site, int, dict],
 ) -> None:
-    """The service line rejected for its ISO date funded a long-term CLD event: the
-    cross-source reconciliation notices the unfunded event and blocks the month."""
-    site, rc, _ = oddities
+    """A file with rows that break the contract is not published from: the good rows stay
+    loaded and the bad ones in raw._rejects, and the month is blocked naming each file's first
+    rejected line and column (the figures would otherwise silently miss those rows)."""
+    site, rc, changed = oddities
     assert rc != 0
     assert not (site.exports / MONTH).exists() and not list(site.exports.glob(".tmp-*"))
-    decided = _query(
-        site.warehouse, "select blocked, reasons from audit.gate_decisions where month = ?", [MONTH]
-    )
-    assert decided and decided[0][0], decided
-    assert any("long_term_service_has_funding_line" in r for r in decided[0][1]), decided
+    failed = {name: (file, column, message) for name, file, column, message in _failed_checks(site, "%.rows_rejected")}
+    assert set(failed) == {"controcc_payments.rows_rejected", "controcc_service_lines.rows_rejected"}
+    file, column, message = failed["controcc_payments.rows_rejected"]
+    assert (file, column) == (f"controcc_payments_{MONTH}.csv", "Amount")
+    assert f"line {changed['scientific']}, column 'Amount'" in message
+    file, column, message = failed["controcc_service_lines.rows_rejected"]
+    assert (file, column) == (f"controcc_service_lines_{MONTH}.csv", "Start Date")
+    assert f"line {changed['iso_date']}, column 'Start Date'" in message
 
 
 # --- faults ---------------------------------------------------------------------------------------

@@ -39,6 +39,8 @@ def bad(con, kind: str, raw: str, cqc: CqcOrder | None = None) -> str:
         ("£-3.1", "-3.10"),
         ("1234567.89", "1234567.89"),
         ("0", "0.00"),
+        (".50", "0.50"),
+        ("-£.5", "-0.50"),
     ],
 )
 def test_money_accepts_and_normalises(con, raw: str, expected: str) -> None:
@@ -50,6 +52,8 @@ def test_money_accepts_and_normalises(con, raw: str, expected: str) -> None:
     [
         ("1.2E+05", "scientific"),
         ("12.345", "2 decimal"),
+        (".505", "2 decimal"),
+        (".", "pounds"),
         ("1,23", "pounds"),
         ("(12.00)", "pounds"),
         ("$5", "pounds"),

@@ -1,6 +1,8 @@
 """File-level checks from ``raw._load_log``: every expected monthly file present and loaded,
-``rows_read = rows_loaded + rows_rejected``, the raw table holding ``rows_loaded`` rows of
-that load, and (WARN) a service lines or CQC file identical to another month's."""
+``rows_read = rows_loaded + rows_rejected``, no row rejected by the reader (a value that breaks the
+contract stops the month, naming file, line and column; the row itself is kept in
+``raw._rejects``), the raw table holding ``rows_loaded`` rows of that load, and (WARN) a service
+lines or CQC file identical to another month's."""
 from __future__ import annotations
 
 from typing import Any
@@ -84,6 +86,8 @@ def file_checks(con: duckdb.DuckDBPyConnection, month: str, config: GateConfig) 
                 observed={"rows_read": read, "rows_loaded": loaded, "rows_rejected": rejected},
             )
         )
+        if ok:
+            out.append(_no_rows_rejected(con, ft, month, file, log, config))
         if ok and not ft.content_names_month and log.get("sha256"):
             out.append(_same_file_check(con, ft, month, file, str(log["sha256"]), config))
         table = raw_table(ft)
@@ -103,6 +107,38 @@ def file_checks(con: duckdb.DuckDBPyConnection, month: str, config: GateConfig) 
                 )
             )
     return out
+
+
+REJECTS_SHOWN = 3
+
+
+def _no_rows_rejected(con: duckdb.DuckDBPyConnection, ft: FileType, month: str, file: str,
+                      log: dict[str, Any], config: GateConfig) -> CheckResult:
+    """ERROR when the reader rejected rows of the loaded file (SOURCES.md: a file that breaks the
+    contract is rejected with a clear reason, never guessed at). The good rows stay loaded and the
+    bad ones in ``raw._rejects``, but the month is not published from a file missing rows."""
+    rejected = int(log.get("rows_rejected") or 0)
+    first: list[tuple[Any, ...]] = []
+    if rejected and table_exists(con, "raw._rejects"):
+        first = con.execute(
+            """SELECT line, "column", reason FROM raw._rejects
+               WHERE load_id = ? AND NOT starts_with(reason, 'gate ')
+               ORDER BY line NULLS LAST, "column" LIMIT ?""",
+            [log.get("load_id"), REJECTS_SHOWN],
+        ).fetchall()
+    where = "; ".join(f"line {line}, column {column!r}: {reason}" for line, column, reason in first)
+    message = (
+        f"{file}: rows_rejected: no row rejected when read" if not rejected else
+        f"{file}: rows_rejected: {rejected} row(s) break the contract and were rejected when read"
+        + (f" ({where}{'; ...' if rejected > len(first) else ''})" if where else "")
+        + ": fix the extract and load it again (every rejected row is in raw._rejects)"
+    )
+    result = _result(ft, month, "rows_rejected", not rejected, message, config, file=file,
+                     observed={"rows_rejected": rejected},
+                     examples=[{"file": file, "line": line, "column": column, "reason": reason}
+                               for line, column, reason in first])  # reasons never hold the value
+    result.column = first[0][1] if first else None
+    return result
 
 
 def _same_file_check(con: duckdb.DuckDBPyConnection, ft: FileType, month: str, file: str, sha256: str,
