@@ -215,6 +215,14 @@ def test_a_row_rejected_when_read_blocks_the_month_naming_file_line_and_column(c
     assert by_name(results, "controcc_service_lines.rows_rejected").passed
 
 
+def test_a_cld_unit_cost_of_zero_is_a_cost_a_negative_one_blocks(con):
+    con.execute("""UPDATE raw.las_cld SET "Unit Cost" = 0 WHERE _month = '2024-03-01' AND _line = 2""")
+    assert by_name(run_source_checks(con, fx.MONTH, CFG), "las_cld.range:Unit Cost").passed
+    con.execute("""UPDATE raw.las_cld SET "Unit Cost" = -0.01 WHERE _month = '2024-03-01' AND _line = 2""")
+    r = by_name(run_source_checks(con, fx.MONTH, CFG), "las_cld.range:Unit Cost")
+    assert r.blocking and "Unit Cost is negative or above the ceiling" in r.message
+
+
 def test_under_18_future_date_and_end_before_start(con):
     con.execute("""UPDATE raw.las_cld SET "Date of Birth" = DATE '2010-01-01' WHERE _month = '2024-03-01' AND _line = 2""")
     con.execute("""UPDATE raw.las_cld SET "Event Start Date" = DATE '2024-05-01' WHERE _month = '2024-03-01' AND _line = 3""")

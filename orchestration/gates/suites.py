@@ -88,7 +88,8 @@ NOT_IN_FUTURE: dict[str, tuple[tuple[str, str], ...]] = {
 # (column, min, max parameter or literal, severity, fail text)
 RANGES: dict[str, tuple[tuple[str, float, Any, str, str], ...]] = {
     "las_cld": (
-        ("Unit Cost", 0.01, "unit_cost_ceiling", "ERROR", "Unit Cost is not positive or is above the ceiling"),
+        # 0.00 is a real CLD cost (a service at no cost to the council); negative is not
+        ("Unit Cost", 0, "unit_cost_ceiling", "ERROR", "Unit Cost is negative or above the ceiling"),
         ("Planned units per week", 0, 1000, "WARN", "Planned units per week is negative or above 1000"),
     ),
     "controcc_service_lines": (
