@@ -30,6 +30,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -54,6 +55,7 @@ class Run:
     stages: dict[str, float]
     rows: int
     rc: int
+    cpu: float = 0.0  # user + system CPU seconds of the refresh's process tree
 
 
 @dataclass
@@ -64,10 +66,13 @@ class Totals:
     stages: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     failed: int = 0
     floor: float = 0.0  # seconds of plain-SQL floor, summed over councils (set by the phase)
+    cpu: float = 0.0
+    floor_cpu: float = 0.0  # CPU seconds of the floor (set by the phase)
 
     def add(self, r: Run) -> None:
         self.wall += r.wall
         self.peak_mb = max(self.peak_mb, r.peak_mb)
+        self.cpu += r.cpu
         self.rows += r.rows
         self.failed += r.rc != 0
         for k, v in r.stages.items():
@@ -90,9 +95,10 @@ def stage_times(stderr: str, total: float) -> dict[str, float]:
     return dict(out)
 
 
-def _wait(cmd: list[str]) -> tuple[int, float, float, str, str]:
+def _wait(cmd: list[str]) -> tuple[int, float, float, float, str, str]:
     """Run `cmd`; its exit code, wall seconds, peak RSS in MB of its process tree (wait4
-    rusage: the largest of it and its children, e.g. dbt), stdout and stderr."""
+    rusage: the largest of it and its children, e.g. dbt), user + system CPU seconds of the tree
+    (every descendant that was waited for), stdout and stderr."""
     env = dict(os.environ, PATH=f"{BIN}:{os.environ.get('PATH', '')}")
     t0 = time.monotonic()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
@@ -100,17 +106,18 @@ def _wait(cmd: list[str]) -> tuple[int, float, float, str, str]:
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.monotonic() - t0
         out.seek(0), err.seek(0)
-        return os.waitstatus_to_exitcode(status), wall, usage.ru_maxrss / 1024, out.read(), err.read()
+        cpu = usage.ru_utime + usage.ru_stime
+        return os.waitstatus_to_exitcode(status), wall, usage.ru_maxrss / 1024, cpu, out.read(), err.read()
 
 
 def run_refresh(landing: Path, work: Path, which: list[str]) -> Run:
     """One council by `ascw refresh` in its own process."""
-    rc, wall, peak, out_text, err_text = _wait(
+    rc, wall, peak, cpu, out_text, err_text = _wait(
         [str(BIN / "ascw"), "refresh", *which, "--landing", str(landing),
          "--warehouse", str(work / "warehouse" / "ascw.duckdb"), "--exports", str(work / "exports")])
     if rc:
         sys.stderr.write(f"refresh {which} for {landing} exited {rc}:\n{out_text[-2000:]}\n")
-    return Run(wall, peak, stage_times(err_text, wall), _rows_loaded(work / "warehouse" / "ascw.duckdb"), rc)
+    return Run(wall, peak, stage_times(err_text, wall), _rows_loaded(work / "warehouse" / "ascw.duckdb"), rc, cpu)
 
 
 REGION_LINE = re.compile(r"^(\S+)\s+(published|blocked|usage error|warehouse busy|exit -?\d+)\s+([\d.]+)\s")
@@ -125,19 +132,28 @@ def region_summary(stdout: str) -> list[tuple[str, str, float]]:
 def run_region(root: Path, work_root: Path, which: list[str], workers: int) -> tuple[float, list[Run]]:
     """Every council under `root` by one `ascw refresh-region` (imports once, forks a child per
     council): the command's wall clock and one Run per council from its summary line and log
-    (peak memory: the largest process of the tree, shared by all)."""
-    rc, wall, peak, out_text, err_text = _wait(
+    (peak memory: the largest process of the tree, shared by all; the command's CPU time split
+    evenly between the councils)."""
+    rc, wall, peak, cpu, out_text, err_text = _wait(
         [str(BIN / "ascw"), "refresh-region", *which, "--landing-root", str(root), "--work", str(work_root),
          "--jobs", str(workers)])
     runs = []
-    for name, outcome, seconds in region_summary(out_text):
+    summary = region_summary(out_text)
+    for name, outcome, seconds in summary:
         work = work_root / name
         log = (work / "refresh.log").read_text(errors="replace") if (work / "refresh.log").exists() else ""
         code = 0 if outcome == "published" else 1
-        runs.append(Run(seconds, peak, stage_times(log, seconds), _rows_loaded(work / "warehouse" / "ascw.duckdb"), code))
+        runs.append(Run(seconds, peak, stage_times(log, seconds), _rows_loaded(work / "warehouse" / "ascw.duckdb"), code,
+                        cpu / len(summary)))
     if rc or not runs:
         sys.stderr.write(f"refresh-region {which} for {root} exited {rc}:\n{out_text[-2000:]}\n{err_text[-2000:]}\n")
     return wall, runs
+
+
+def _own_cpu() -> float:
+    """User + system CPU seconds of this process so far (the floor runs in its threads)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _rows_loaded(warehouse: Path) -> int:
@@ -250,9 +266,10 @@ def bench_scale(n: int, months: int, workers: int, base: Path, repeats: int = 1,
             totals.add(r)
         if not floor:
             return wall, float("nan")
-        t0 = time.monotonic()
+        t0, cpu0 = time.monotonic(), _own_cpu()
         with ThreadPoolExecutor(max_workers=workers) as pool:
             totals.floor = sum(pool.map(lambda ld: floor_seconds(works[ld], ld, floor_months), landings))
+        totals.floor_cpu = _own_cpu() - cpu0
         return wall, time.monotonic() - t0
 
     phases = [(f"backfill {len(all_months) - 1} months", backfill, *phase(backfill_all, backfill, all_months[:-1]))]
@@ -279,9 +296,11 @@ def bench_scale(n: int, months: int, workers: int, base: Path, repeats: int = 1,
         for stage in ("load", "validate", "dbt", "gate", "publish", "refresh", "other"):
             if stage in t.stages:
                 print(f"    {stage:<9} {t.stages[stage]:8.1f}s")
+        print(f"    CPU (user + system, whole process tree): {t.cpu:.1f}s ({t.cpu / n:.1f}s per council)")
         if floor_wall == floor_wall:  # not NaN: timed in this phase
             print(f"    floor: the same marts by plain DuckDB SQL, wall {floor_wall:.1f}s "
                   f"({t.floor / n:.1f}s per council); refresh wall / floor wall = {wall / max(floor_wall, 1e-9):.1f}x")
+            print(f"    floor CPU {t.floor_cpu:.1f}s; refresh CPU / floor CPU = {t.cpu / max(t.floor_cpu, 1e-9):.1f}x")
     if repeats > 1:
         walls = sorted(monthly_walls)
         print(f"monthly refresh wall over {repeats} repeats: median {statistics.median(walls):.1f}s "
