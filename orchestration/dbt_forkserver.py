@@ -18,7 +18,8 @@ So a refresh (or a region run, or a test session) starts one server process earl
                        the socket gone) it simply becomes `dbt` (exec), so the command always
                        works, only slower.
 
-What a run sees is what `dbt` would: a fresh child per run (no dbt state outlives a run: the
+What a run sees is what `dbt` would (but for one thing: a saved partial parse is not thrown away
+because the warehouse file moved, see `parse_keyed_on_database_not_file`): a fresh child per run (no dbt state outlives a run: the
 server never invokes dbt itself, it only imports it), the caller's environment replacing the
 server's, the caller's descriptors as 0/1/2. The server dies with the process that started it
 (Linux PR_SET_PDEATHSIG), and a run dies with the server or with a launcher that vanishes, so a
@@ -202,6 +203,27 @@ def _child(listener: socket.socket, conn: socket.socket, fds: list[int], request
         os._exit(code)
 
 
+def parse_keyed_on_database_not_file() -> None:
+    """Let a saved partial parse serve a warehouse file at another path.
+
+    dbt parses the whole project again (~5 s) whenever the profile's connection details differ
+    from those of the run that saved the parse, and for DuckDB they include the warehouse file's
+    path: a copied or moved warehouse, and every refresh of a copy in the tests, paid a full parse.
+    Nothing a parse produces depends on the path: no model or macro reads `target.path`
+    (tests/test_dbt_forkserver.py checks), and the database name the path implies (the file's
+    stem) is its own key and still compared. So, in the runs this server forks, the path is
+    left out of the comparison; everything else dbt compares (project files, vars, env vars,
+    other connection details, dbt version) is unchanged."""
+    from dbt.adapters.duckdb.credentials import DuckDBCredentials
+
+    keys = DuckDBCredentials._connection_keys
+
+    def connection_keys_but_path(self: DuckDBCredentials) -> tuple[str, ...]:
+        return tuple(k for k in keys(self) if k != "path")
+
+    DuckDBCredentials._connection_keys = connection_keys_but_path  # type: ignore[method-assign]
+
+
 def serve(path: str) -> None:
     """The server: listen first (callers queue while dbt imports), import dbt, fork per request."""
     _die_with_parent()
@@ -218,6 +240,7 @@ def serve(path: str) -> None:
 
     for name in PRELOAD:
         importlib.import_module(name)
+    parse_keyed_on_database_not_file()
     while True:
         conn, _ = listener.accept()
         fds: list[int] = []

@@ -115,3 +115,34 @@ def test_a_run_is_the_servers_child_and_dies_with_its_launcher(server: fs.ForkSe
         if launcher.poll() is None:
             launcher.kill()
             launcher.wait()
+
+
+def _parse(server: fs.ForkServer, warehouse: Path, target: Path) -> str:
+    done = _run(["parse", "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT), "--target-path",
+                 str(target), "--log-path", str(target), "--log-format-file", "text"],
+                server.path, PROJECT, ASCW_WAREHOUSE=str(warehouse))
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return (target / "dbt.log").read_text()
+
+
+def test_a_saved_parse_serves_the_warehouse_file_at_another_path(server: fs.ForkServer, tmp_path: Path) -> None:
+    first = tmp_path / "first"
+    _parse(server, tmp_path / "a" / "ascw.duckdb", first)
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    (moved / "partial_parse.msgpack").write_bytes((first / "partial_parse.msgpack").read_bytes())
+    log = _parse(server, tmp_path / "b" / "ascw.duckdb", moved)
+    assert "profile has changed" not in log and "Partial parsing enabled" in log
+    # The database name the file implies is still compared: another name parses again.
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "partial_parse.msgpack").write_bytes((first / "partial_parse.msgpack").read_bytes())
+    assert "profile has changed" in _parse(server, tmp_path / "c" / "elsewhere.duckdb", other)
+
+
+def test_no_part_of_the_dbt_project_reads_the_warehouse_path() -> None:
+    # What lets a parse be reused at another path (parse_keyed_on_database_not_file).
+    files = [p for p in PROJECT.rglob("*") if p.suffix in (".sql", ".yml", ".yaml", ".md")
+             and "target" not in p.relative_to(PROJECT).parts[:1] and p.name != "profiles.yml"]
+    assert len(files) > 40
+    assert not [p for p in files if "target.path" in p.read_text(encoding="utf-8")]
