@@ -11,8 +11,8 @@ or one `ascw refresh` child process per council (`--runner process`):
   2. monthly: the latest month alone (what the scheduled refresh does each month),
 and prints per stage (load, validate, dbt, gate, publish; taken from the refresh's own progress
 lines) the wall time, the peak memory of the refresh process tree (wait4 rusage), rows per
-second (rows loaded / wall time) and the CPU seconds of the tree (user + system). As the floor, after each phase it times plain DuckDB SQL
-producing the same marts on a copy of each refreshed warehouse (as many at a time as refreshes): the months' CSVs read with DuckDB's
+second (rows loaded / wall time) and the CPU seconds of the tree (user + system). As the floor,
+after each phase it times plain DuckDB SQL producing the same marts on a copy of each refreshed warehouse (as many at a time as refreshes): the months' CSVs read with DuckDB's
 CSV reader, then every dbt model's compiled SQL in dependency order, with no dbt, Dagster,
 checks, tests or publishing (`floor_seconds`); the refresh's cost is reported as a multiple of
 its wall clock and of its CPU seconds (the floor runs in this process's threads).

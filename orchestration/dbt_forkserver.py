@@ -19,8 +19,8 @@ So a refresh (or a region run, or a test session) starts one server process earl
                        works, only slower.
 
 What a run sees is what `dbt` would (but for one thing: a saved partial parse is not thrown away
-because the warehouse file moved, see `parse_keyed_on_database_not_file`): a fresh child per run (no dbt state outlives a run: the
-server never invokes dbt itself, it only imports it), the caller's environment replacing the
+because the warehouse file moved, see `parse_keyed_on_database_not_file`): a fresh child per run
+(no dbt state outlives a run: the server never invokes dbt itself, it only imports it), the caller's environment replacing the
 server's, the caller's descriptors as 0/1/2. The server dies with the process that started it
 (Linux PR_SET_PDEATHSIG), and a run dies with the server or with a launcher that vanishes, so a
 killed refresh leaves no dbt holding the warehouse (the runs also share the refresh's process

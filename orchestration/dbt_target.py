@@ -16,6 +16,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+DBT_DIR = "dbt"  # beside the warehouse file
 PARTIAL_PARSE = "partial_parse.msgpack"
 KEEP_RUNS = 3
 

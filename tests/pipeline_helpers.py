@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.cli import main as ascw
-from orchestration.dbt_target import PARTIAL_PARSE
+from orchestration.dbt_target import DBT_DIR, PARTIAL_PARSE
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,10 @@ class Site:
         shutil.copy2(self.warehouse, dest / "warehouse" / self.warehouse.name)
         # The warehouse's saved dbt parse goes with it, as when a warehouse folder is copied
         # (orchestration/dbt_target.py): the copy's first refresh parses the project partially.
-        saved = self.warehouse.parent / "dbt" / PARTIAL_PARSE
+        saved = self.warehouse.parent / DBT_DIR / PARTIAL_PARSE
         if saved.exists():
-            (dest / "warehouse" / "dbt").mkdir()
-            shutil.copy2(saved, dest / "warehouse" / "dbt" / PARTIAL_PARSE)
+            (dest / "warehouse" / DBT_DIR).mkdir()
+            shutil.copy2(saved, dest / "warehouse" / DBT_DIR / PARTIAL_PARSE)
         return Site(dest / "landing", dest / "warehouse" / self.warehouse.name, dest / "exports")
 
 

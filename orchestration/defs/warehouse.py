@@ -14,7 +14,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.dbt_console import CONSOLE_LOG, stdout_to
 from orchestration.dbt_results import results_from_run_results
-from orchestration.dbt_target import keep_parse_and_prune, run_target_path
+from orchestration.dbt_target import DBT_DIR, keep_parse_and_prune, run_target_path
 from orchestration.defs.partitions import monthly_partitions, months_of, single_run
 from orchestration.defs.resources import WarehouseResource, dbt_project
 from orchestration.gates import load_results, record_results
@@ -54,7 +54,7 @@ def warehouse_models(
     progress("dbt", f"dbt build for {months[0]}..{months[-1]}")
     # The marts are rebuilt over every loaded month, so the build takes no month arguments
     # (which would also defeat dbt's partial parsing: see orchestration/dbt_target.py).
-    target_base = warehouse.side_dir / "dbt"
+    target_base = warehouse.side_dir / DBT_DIR
     target = run_target_path(target_base, context.run_id)
     invocation = dbt.cli(
         # Unit tests check the models' logic and run in the test suite, not on every month.

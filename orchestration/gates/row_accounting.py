@@ -44,7 +44,7 @@ def _result(ft: FileType, month: str, check: str, passed: bool, message: str, co
         message=message,
         month=month_label(month),
         file=kw.pop("file", ft.file_name(month_label(month))),
-        column=None,
+        column=kw.pop("column", None),
         **kw,
     )
 
@@ -133,12 +133,10 @@ def _no_rows_rejected(con: duckdb.DuckDBPyConnection, ft: FileType, month: str, 
         + (f" ({where}{'; ...' if rejected > len(first) else ''})" if where else "")
         + ": fix the extract and load it again (every rejected row is in raw._rejects)"
     )
-    result = _result(ft, month, "rows_rejected", not rejected, message, config, file=file,
-                     observed={"rows_rejected": rejected},
-                     examples=[{"file": file, "line": line, "column": column, "reason": reason}
-                               for line, column, reason in first])  # reasons never hold the value
-    result.column = first[0][1] if first else None
-    return result
+    return _result(ft, month, "rows_rejected", not rejected, message, config, file=file,
+                   column=first[0][1] if first else None, observed={"rows_rejected": rejected},
+                   examples=[{"file": file, "line": line, "column": column, "reason": reason}
+                             for line, column, reason in first])  # reasons never hold the value
 
 
 def _same_file_check(con: duckdb.DuckDBPyConnection, ft: FileType, month: str, file: str, sha256: str,

@@ -199,6 +199,12 @@ def care_ladder(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> PublishedTa
     )
 
 
+DIRECT_PAYMENTS = "Direct Payments"
+PLACEMENT_PEOPLE = ("out_of_area_placements",)  # people in every market
+DP_RECIPIENTS = ("providers", "providers_in_area")  # people in the Direct Payments market only
+SUPPLIER_SHARES = ("top5_share_pct", "hhi", "largest_supplier_share_pct", "single_supplier_dependency")
+
+
 def provider_concentration(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> PublishedTable:
     cols = ["care_ladder_rung", "providers", "providers_in_area", "spend", "top5_share_pct", "hhi",
             "largest_supplier_share_pct", "single_supplier_dependency", "out_of_area_placements"]
@@ -206,8 +212,8 @@ def provider_concentration(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> 
     cols = [c for c in cols if c in have]  # largest_supplier_id is deliberately not published
     rows = query(con, f"select {', '.join(cols)} from marts.provider_concentration_monthly where month = ?", [ctx.month])
     rows.sort(key=lambda r: _order(r["care_ladder_rung"], RUNG_ORDER))
-    people = [c for c in ("out_of_area_placements",) if c in cols]
-    people += [f"{c} ({DIRECT_PAYMENTS})" for c in ("providers", "providers_in_area") if c in cols]
+    people = [c for c in PLACEMENT_PEOPLE if c in cols]
+    people += [f"{c} ({DIRECT_PAYMENTS})" for c in DP_RECIPIENTS if c in cols]
     return _finish(
         id="provider_concentration", sheet="2 Provider concentration", filename="mps_02_provider_concentration.csv",
         title=f"Table 2: Provider concentration by market (care ladder rung), {ctx.period_label}",
@@ -222,17 +228,13 @@ def provider_concentration(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> 
     )
 
 
-DIRECT_PAYMENTS = "Direct Payments"
-SUPPLIER_SHARES = ("top5_share_pct", "hhi", "largest_supplier_share_pct", "single_supplier_dependency")
-
-
 def concentration_rule(cols: Sequence[str]) -> sup.SuppressionRule:
     """mps_02's suppression: out-of-area placements are people in every market; in the Direct
     Payments market each supplier is a person receiving the payment, so the provider counts are
     people too, and the shares of the largest suppliers (one person's share of the market) follow
     them."""
-    people = tuple(c for c in ("out_of_area_placements",) if c in cols)
-    recipients = tuple(c for c in ("providers", "providers_in_area") if c in cols)
+    people = tuple(c for c in PLACEMENT_PEOPLE if c in cols)
+    recipients = tuple(c for c in DP_RECIPIENTS if c in cols)
     shares = {c: ("providers",) for c in SUPPLIER_SHARES if c in cols and "providers" in cols}
 
     def is_dp(row: Mapping[str, Any]) -> bool:
