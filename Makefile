@@ -16,9 +16,10 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/ascw demo
 
-# Two workers (one per core); a test module stays on one worker so its fixtures are built once.
+# Two workers (one per core); a test module stays on one worker so its fixtures are built once,
+# and the modules are handed out in the order tests/conftest.py gives them (LONGEST_FIRST).
 test: $(BIN)/.installed
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest -q -n 2 --dist loadfile
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 bench: $(BIN)/.installed
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python bench/benchmark.py

@@ -1,9 +1,13 @@
 """Shared fixtures: the dbt manifest (built once per session) and paths to shared material."""
+import fcntl
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from pipeline_helpers import WAITING_MONTHS, Site, generate
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -37,15 +41,43 @@ def dbt_fork_server() -> Iterator[None]:
         yield
 
 
-# The longest test files, longest first (measured with `--durations`). With `--dist loadfile`
-# each file runs on one worker in collection order, so a long file collected last (test_region,
-# ~3 min in one test) ran alone at the end while the other worker sat idle. Starting the longest
-# first lets the short files fill in around them.
+@pytest.fixture(scope="session")
+def waiting_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str, dbt_manifest: Path) -> Site:
+    """The council of WAITING_MONTHS (pipeline_helpers), built once per test run and shared by
+    the xdist workers (pytest-xdist's recipe: the run's shared temporary folder and a file lock;
+    the first worker builds it, the other waits for it). Tests must not change it: they
+    `copy_to` a folder of their own."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent
+    root = shared / "waiting_site"
+    site = Site(root / "landing", root / "warehouse" / "ascw.duckdb", root / "exports")
+    with (shared / "waiting_site.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / "ready").exists():
+            shutil.rmtree(root, ignore_errors=True)  # a worker that failed half-way
+            generate(site.landing, months=len(WAITING_MONTHS), end_month=WAITING_MONTHS[-1])
+            held = root / "held"
+            (site.landing / WAITING_MONTHS[-1]).rename(held)
+            assert site.refresh("--all") == 0
+            held.rename(site.landing / WAITING_MONTHS[-1])
+            (root / "ready").touch()
+    assert sorted(p.name for p in site.exports.iterdir()) == list(WAITING_MONTHS[:-1])
+    return site
+
+
+# The longest test files first (measured with `--durations`). With `--dist loadfile` each file runs
+# on one worker; `make test` passes `--no-loadscope-reorder` so that xdist hands the files out in
+# this order (by default it sorts them by their number of tests). Each worker starts with two
+# files: the first and third go to one worker, the second and fourth to the other. So the worker
+# that builds `waiting_site` (for test_hardening_pipeline) goes on to test_pipeline_e2e, which
+# needs it too, while the other starts with test_region (~2.5 min, no `waiting_site`) and reaches
+# test_pipeline_gates_block once the site is built instead of waiting for the lock. Short files
+# fill in around them.
 LONGEST_FIRST = (
     "test_hardening_pipeline.py",
-    "test_pipeline_gates_block.py",
-    "test_pipeline_e2e.py",
     "test_region.py",
+    "test_pipeline_e2e.py",
+    "test_pipeline_gates_block.py",
     "test_gates_source.py",
     "test_gates_batch.py",
 )

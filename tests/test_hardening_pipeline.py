@@ -1,5 +1,5 @@
-"""Issue 6 (hardening), end to end through `ascw refresh` on one generated council of two months:
-PREV is published, MONTH is then damaged in a copy of the site and refreshed.
+"""Issue 6 (hardening), end to end through `ascw refresh` on the generated council of conftest's
+`waiting_site`: every month up to PREV is published, MONTH is then damaged in a copy of the site and refreshed.
 
 Bad input blocks MONTH with a printed reason, publishes nothing and keeps every row accounted
 for; personal data never reaches the warehouse in clear; a killed refresh, an analyst's
@@ -26,25 +26,18 @@ import pytest
 
 from orchestration.pack import atomic
 from orchestration.settings import PROJECT_ROOT
-from pipeline_helpers import Site, generate, mart_digests, tree_digest
+from pipeline_helpers import WAITING_MONTHS, Site, mart_digests, tree_digest
 
 pytestmark = pytest.mark.slow
-PREV, MONTH = "2024-01", "2024-02"
+PREV, MONTH = "2024-02", "2024-03"
 CLIENT_NAMES = ("Margaret Thistlewood", "Bartholomew Quince", "Ngozi Adebayo-Fairweather")
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: Path) -> Site:
-    """PREV published from a landing of PREV only; MONTH's folder then put back, not loaded."""
-    root = tmp_path_factory.mktemp("hardening")
-    generate(root / "landing", months=2, end_month=MONTH)
-    site = Site(root / "landing", root / "warehouse" / "ascw.duckdb", root / "exports")
-    held = root / "held"
-    (site.landing / MONTH).rename(held)
-    assert site.refresh("--all") == 0
-    held.rename(site.landing / MONTH)
-    assert (site.exports / PREV / "manifest.json").is_file()
-    return site
+def published(waiting_site: Site) -> Site:
+    """Every month up to PREV published; MONTH's folder in the landing, not loaded (conftest)."""
+    assert (PREV, MONTH) == WAITING_MONTHS[-2:]
+    return waiting_site
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -190,8 +183,9 @@ def test_a_service_line_ending_before_it_starts_fails_a_gate(
     site = published.copy_to(tmp_path)
 
     def backwards(h: list[str], body: list[list[str]]) -> None:
-        body[0][h.index("Start Date")] = "20/02/2024"
-        body[0][h.index("End Date")] = "10/02/2024"
+        year, month = MONTH.split("-")  # both in MONTH, the end ten days before the start
+        body[0][h.index("Start Date")] = f"20/{month}/{year}"
+        body[0][h.index("End Date")] = f"10/{month}/{year}"
 
     _edit_csv(_file(site, "controcc_service_lines"), backwards)
 
@@ -350,8 +344,9 @@ def test_a_refresh_killed_during_dbt_then_rerun_equals_an_uninterrupted_run(
 ) -> None:
     landing = tmp_path / "landing"
     landing.mkdir()
-    for part in ("reference", PREV):  # exactly what the `published` site was refreshed from
-        shutil.copytree(published.landing / part, landing / part)
+    for part in published.landing.iterdir():  # exactly what the `published` site was refreshed from
+        if part.name != MONTH:
+            shutil.copytree(part, landing / part.name)
     site = Site(landing, tmp_path / "warehouse" / "ascw.duckdb", tmp_path / "exports")
     cmd = [
         sys.executable, "-m", "orchestration.cli", "refresh", "--all", "--landing", str(landing),

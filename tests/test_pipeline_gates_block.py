@@ -8,24 +8,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline_helpers import Site, generate, tree_digest
+from pipeline_helpers import WAITING_MONTHS, Site, tree_digest
 
 pytestmark = pytest.mark.slow
 PREV, MONTH = "2024-02", "2024-03"
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory, dbt_manifest: Path) -> Site:
-    """A council whose months up to PREV are published and whose MONTH is waiting."""
-    root = tmp_path_factory.mktemp("gates")
-    generate(root / "landing", months=3, end_month=MONTH)
-    site = Site(root / "landing", root / "warehouse" / "ascw.duckdb", root / "exports")
-    held = root / "held"
-    (root / "landing" / MONTH).rename(held)
-    assert site.refresh("--all") == 0
-    held.rename(root / "landing" / MONTH)
-    assert (site.exports / PREV).is_dir()
-    return site
+def published(waiting_site: Site) -> Site:
+    """A council whose months up to PREV are published and whose MONTH is waiting (conftest)."""
+    assert (PREV, MONTH) == WAITING_MONTHS[-2:]
+    return waiting_site
 
 
 def _edit_csv(path: Path, edit: Callable[[list[str], list[list[str]]], list[list[str]]]) -> None:
