@@ -168,15 +168,18 @@ def _run_refresh(settings: Settings, months: list[str]) -> int:
             tags=tags,
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            # Dagster's own console shows only what the report below does not: a blocked month
+            # is an outcome (summarised with its reasons), not a stack trace.
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
         )
         if not result.success:
             for event in result.all_events:
                 if event.is_step_failure and event.step_failure_data.error:
                     err = event.step_failure_data.error
-                    msg = (err.message or "").strip().splitlines()[0][:400]
-                    print(f"ascw: step {event.step_key} failed: {msg}", file=sys.stderr)
-                    busy |= "WarehouseBusy" in (err.cls_name or "") or "is open in another process" in msg
+                    print(step_failure_report(event.step_key, err.cls_name, err.message, err.to_string()),
+                          file=sys.stderr)
+                    busy |= "WarehouseBusy" in (err.cls_name or "") or (
+                        "is open in another process" in (err.message or ""))
     try:
         con = open_warehouse(settings.warehouse)
     except WarehouseBusy as exc:
@@ -188,6 +191,20 @@ def _run_refresh(settings: Settings, months: list[str]) -> int:
         con.close()
     code = summarise(outcomes)
     return EXIT_BUSY if busy and code != EXIT_OK else code
+
+
+# Raised on purpose by a step that stops its month (dg.Failure, e.g. "dbt not run: every month of
+# this run failed a blocking source check"): the reasons are in the summary, so one line will do.
+DELIBERATE_FAILURES = ("Failure",)
+
+
+def step_failure_report(step_key: str, cls_name: str | None, message: str | None, full: str) -> str:
+    """What stderr says about a failed Dagster step: one line for a deliberate stop; for anything
+    else (a disk full, a bug) the line and then the error with its stack, for whoever runs it."""
+    first = ((message or "").strip().splitlines() or [cls_name or "error"])[0][:400]
+    if cls_name in DELIBERATE_FAILURES:  # "dagster._core.definitions.events.Failure: <why>"
+        return f"ascw: step {step_key} stopped: {first.split(f'{cls_name}: ', 1)[-1]}"
+    return f"ascw: step {step_key} failed: {first}\n{full.rstrip()}"
 
 
 def summarise(outcomes: dict[str, tuple[str, list[str]]]) -> int:

@@ -1,10 +1,12 @@
 """Which months `ascw refresh` covers: `--month`, `--all` (the month folders found) or the
-ASCW_MONTH default, and how a gap splits the Dagster runs."""
+ASCW_MONTH default, how a gap splits the Dagster runs, and what stderr says when a step fails."""
 from pathlib import Path
 
 import pytest
 
-from orchestration.cli import contiguous_runs, gap_months, main, month_choice, requested_months
+from orchestration.cli import (
+    contiguous_runs, gap_months, main, month_choice, requested_months, step_failure_report,
+)
 
 
 def test_month_choice_flags_first_then_the_environment_default() -> None:
@@ -41,3 +43,20 @@ def test_neither_flag_nor_default_is_a_usage_error(
                  "--exports", str(tmp_path / "x")])
     assert code == 2
     assert "--month" in capsys.readouterr().err
+
+
+def test_a_deliberate_stop_is_one_line_and_an_unexpected_error_keeps_its_stack() -> None:
+    stop = step_failure_report(
+        "warehouse_models", "Failure",
+        "dagster._core.definitions.events.Failure: dbt not run: every month of this run failed a "
+        "blocking source check\n",
+        "dagster._core.definitions.events.Failure: dbt not run: ...\n\nStack Trace:\n  File ...\n")
+    assert stop == ("ascw: step warehouse_models stopped: dbt not run: every month of this run failed a "
+                    "blocking source check")
+    full = 'OSError: [Errno 28] No space left on device\n\nStack Trace:\n  File "atomic.py", line 9\n'
+    crash = step_failure_report("exports__published_pack", "OSError",
+                                "OSError: [Errno 28] No space left on device", full)
+    assert crash.splitlines()[0] == (
+        "ascw: step exports__published_pack failed: OSError: [Errno 28] No space left on device")
+    assert crash.endswith('File "atomic.py", line 9')
+    assert step_failure_report("s", "KeyError", "", "KeyError\n").startswith("ascw: step s failed: KeyError")

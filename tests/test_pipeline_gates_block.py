@@ -109,7 +109,8 @@ def test_a_broken_month_is_blocked_and_nothing_published_changes(
 
     assert site.refresh("--month", MONTH) != 0
 
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "Stack Trace" not in err, err  # an outcome, not a crash
     file_kind, column = DEFECTS[defect]
     blocked_lines = [line for line in out.splitlines() if line.strip().startswith("- ")]
     assert any(file_kind in line and column in line for line in blocked_lines), out
