@@ -297,8 +297,8 @@ def load_file(
         ]
         if decoded.cqc is not None:
             notes.append(f"date order {decoded.cqc.label}")
-        if ps.is_person_level(ft) and ps.is_demo_key(pseudo_key):
-            notes.append(f"pseudonymised with the public demo key: set {ps.ENV_VAR} for real data")
+        if ps.is_person_level(ft):
+            notes.append(ps.key_note(pseudo_key))
         if decoded.header.extras and ps.is_person_level(ft):
             names = ", ".join(repr(k) for k, _ in decoded.header.extras)
             notes.append(f"extra column(s) {names} kept as keyed hashes only")

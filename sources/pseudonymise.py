@@ -10,8 +10,12 @@
   hyphens removed from an NHS Number (``943 476 5919`` = ``943-476-5919`` = ``9434765919``).
   The same identifier therefore gets the same hash in every file and month (CLD and ContrOCC
   join on it), and a different key gives unrelated hashes.
-* The key comes from the environment variable ``ASCW_PSEUDO_KEY``; without it the documented
-  demo key `DEMO_KEY` is used (fine for the synthetic demo council, never for real data).
+* The key is a secret that is never in the repository: the environment variable
+  ``ASCW_PSEUDO_KEY`` (e.g. from the council's secret store), else the key file
+  (``$ASCW_PSEUDO_KEY_FILE``, default ``~/.config/ascw/pseudonymisation.key``). When neither
+  exists the first load writes a new random key (256 bits) to that file, readable by its owner
+  only, and says so: keep and back it up, since later months' person ids only join earlier ones
+  under the same key. Two refreshes starting at once agree on one key (`read_or_create_key`).
 * Unknown extra columns of a person-level file (one with a personal contract column: LAS CLD,
   ContrOCC service lines) may hold anything a council adds (a client name, an address): their
   values are stored in ``_extra`` only as the same keyed hash, under the column's name
@@ -28,37 +32,78 @@ import hmac
 import logging
 import os
 import re
+import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from .contracts import Column, FileType
 
 ENV_VAR = "ASCW_PSEUDO_KEY"
-DEMO_KEY = "ascw-demo-pseudonymisation-key-not-for-real-data"
+FILE_ENV_VAR = "ASCW_PSEUDO_KEY_FILE"
 
 log = logging.getLogger(__name__)
-_warned = False
 
 _BLOCK = 64  # SHA-256 block size in bytes
 
 
+def key_file() -> Path:
+    """Where the key lives when ``$ASCW_PSEUDO_KEY`` is not set."""
+    if os.environ.get(FILE_ENV_VAR):
+        return Path(os.environ[FILE_ENV_VAR])
+    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config) / "ascw" / "pseudonymisation.key"
+
+
+def read_or_create_key(path: Path) -> tuple[str, bool]:
+    """The key stored in `path`, and whether this call created it (a new random key written to a
+    private temporary file, then linked into place: the link fails if another process linked
+    first, and that process's key is used; an existing key is never overwritten)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+            created = True
+        except FileExistsError:
+            created = False
+        finally:
+            tmp.unlink()
+        if created:
+            return path.read_text(encoding="utf-8").strip(), True
+    key = path.read_text(encoding="utf-8").strip()
+    if not key:
+        raise ValueError(f"pseudonymisation key file {path} is empty: restore the key, or set {ENV_VAR}")
+    return key, False
+
+
 def pseudo_key(key: str | None = None) -> bytes:
-    """The key to use: the argument, else ``$ASCW_PSEUDO_KEY``, else the demo key."""
+    """The key to use: the argument, else ``$ASCW_PSEUDO_KEY``, else the key file's."""
     if key is None:
         key = os.environ.get(ENV_VAR) or None
         if key is None:
-            global _warned
-            if not _warned:
-                log.warning("%s is not set: pseudonymising with the public demo key", ENV_VAR)
-                _warned = True
-            key = DEMO_KEY
+            path = key_file()
+            key, created = read_or_create_key(path)
+            if created:
+                log.warning(
+                    "%s is not set: created a new pseudonymisation key in %s; keep it and back it "
+                    "up (later months' person ids only join earlier ones under the same key)",
+                    ENV_VAR, path,
+                )
     if not key:
         raise ValueError("pseudonymisation key must not be empty")
     return key.encode("utf-8")
 
 
-def is_demo_key(key: str | None = None) -> bool:
-    """True when `pseudo_key(key)` would be the public demo key (logged with every load)."""
-    return pseudo_key(key) == DEMO_KEY.encode("utf-8")
+def key_note(key: str | None = None) -> str:
+    """Where the load's key came from, for the load log (never the key itself)."""
+    if key is not None or os.environ.get(ENV_VAR):
+        return ""
+    return f"pseudonymised with the key in {key_file()} ({ENV_VAR} not set)"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""Shared fixtures: the dbt manifest (built once per session) and paths to shared material."""
+"""Shared fixtures: the dbt manifest (built once per session), one dbt fork server per worker, the
+generated council the end-to-end modules start from (built once per run), and paths to shared
+material."""
 import fcntl
 import os
 import shutil
@@ -8,6 +10,11 @@ from pathlib import Path
 import pytest
 
 from pipeline_helpers import WAITING_MONTHS, Site, generate
+
+# A key for the synthetic councils of this test run, so that no run writes a key file into the
+# user's config folder (sources/pseudonymise.py) and every refresh of the run, including the ones in
+# subprocesses, hashes person ids alike. Tests of the key file itself unset it.
+os.environ.setdefault("ASCW_PSEUDO_KEY", "ascw-test-suite-key-synthetic-data-only")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

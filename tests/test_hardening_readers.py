@@ -319,12 +319,17 @@ def test_extra_columns_of_files_without_personal_data_stay_in_clear(con, tmp_pat
     ).fetchall() == [("kept",)]
 
 
-def test_a_load_with_the_public_demo_key_says_so_in_the_load_log(
+def test_a_load_with_the_key_file_names_the_file_in_the_load_log_never_the_key(
     con, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("ASCW_PSEUDO_KEY", raising=False)
-    demo = load_file(con, LAS_CLD, fixture_path(LAS_CLD), month=MONTH)
+    key_file = tmp_path / "secrets" / "pseudonymisation.key"
+    monkeypatch.setenv("ASCW_PSEUDO_KEY_FILE", str(key_file))
+    from_file = load_file(con, LAS_CLD, fixture_path(LAS_CLD), month=MONTH)
     secret = load_file(con, LAS_CLD, fixture_path(LAS_CLD), month=MONTH, pseudo_key=TEST_KEY)
     cqc = load_file(con, CQC_LATEST_RATINGS, fixture_path(CQC_LATEST_RATINGS), month=MONTH)
-    assert "public demo key" in demo.message and "ASCW_PSEUDO_KEY" in demo.message
-    assert "demo key" not in secret.message and "demo key" not in cqc.message
+    assert f"key in {key_file}" in from_file.message and "ASCW_PSEUDO_KEY not set" in from_file.message
+    assert "key in" not in secret.message and "key in" not in cqc.message
+    key = key_file.read_text().strip()
+    logged = con.execute("SELECT string_agg(CAST(t AS VARCHAR), ' ') FROM raw._load_log t").fetchone()[0]
+    assert key not in logged and key not in from_file.message

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
+import re
+import stat
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -41,14 +45,50 @@ def test_same_id_same_hash_different_key_different_hash(con) -> None:
     assert a != decode_value(con, NHS, "9434765918", key=b"k1")[0]
 
 
-def test_key_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_from_environment_else_a_private_key_file_created_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv(ps.ENV_VAR, "from-env")
     assert ps.pseudo_key() == b"from-env"
     monkeypatch.delenv(ps.ENV_VAR)
-    assert ps.pseudo_key() == ps.DEMO_KEY.encode()
+    path = tmp_path / "secrets" / "pseudonymisation.key"
+    monkeypatch.setenv(ps.FILE_ENV_VAR, str(path))
+    first = ps.pseudo_key()
+    assert re.fullmatch(rb"[0-9a-f]{64}", first)  # 256 random bits
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert ps.pseudo_key() == first  # the next load reuses it
+    assert list(path.parent.iterdir()) == [path]  # no temporary file left behind
+    monkeypatch.setenv(ps.FILE_ENV_VAR, str(tmp_path / "another.key"))
+    assert ps.pseudo_key() != first
     assert ps.pseudo_key("explicit") == b"explicit"
     with pytest.raises(ValueError):
         ps.pseudo_key("")
+    path.write_text("\n")
+    monkeypatch.setenv(ps.FILE_ENV_VAR, str(path))
+    with pytest.raises(ValueError, match="is empty"):
+        ps.pseudo_key()
+
+
+def test_the_key_file_defaults_to_the_user_config_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(ps.FILE_ENV_VAR, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert ps.key_file() == tmp_path / "ascw" / "pseudonymisation.key"
+
+
+def test_a_key_file_linked_by_another_process_first_is_the_one_used(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = tmp_path / "pseudonymisation.key"
+    real_link = os.link
+
+    def another_process_links_first(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        Path(dst).write_text("theirs\n")
+        real_link(src, dst)  # FileExistsError, as when the other refresh won the race
+
+    monkeypatch.setattr(ps.os, "link", another_process_links_first)
+    assert ps.read_or_create_key(path) == ("theirs", False)
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
 
 
 @pytest.mark.parametrize(
