@@ -74,12 +74,12 @@ def waiting_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str, dbt_m
 
 # The longest test files first (measured with `--durations`). With `--dist loadfile` each file runs
 # on one worker; `make test` passes `--no-loadscope-reorder` so that xdist hands the files out in
-# this order (by default it sorts them by their number of tests). Each worker starts with two
-# files: the first and third go to one worker, the second and fourth to the other. So the worker
-# that builds `waiting_site` (for test_hardening_pipeline) goes on to test_pipeline_e2e, which
-# needs it too, while the other starts with test_region (~2.5 min, no `waiting_site`) and reaches
-# test_pipeline_gates_block once the site is built instead of waiting for the lock. Short files
-# fill in around them.
+# this order (by default it sorts them by their number of tests). Each worker starts with one file
+# and is handed the next one in the order when it has at most two tests left. So one worker builds
+# `waiting_site` in test_hardening_pipeline while the other runs test_region (no `waiting_site`,
+# ~2.5 min, most of it in its last test), and both end-to-end files that copy the site start after
+# it is built instead of waiting on its lock. Short files fill in around them. `-n 3` was slower
+# on 2 cores (801 s against 683 s for the whole suite, 2026-12-01).
 LONGEST_FIRST = (
     "test_hardening_pipeline.py",
     "test_region.py",
