@@ -1,5 +1,6 @@
 """Issue 6 (hardening), end to end through `ascw refresh` on the generated council of conftest's
-`waiting_site`: every month up to PREV is published, MONTH is then damaged in a copy of the site and refreshed.
+`waiting_site`: every month up to PREV is published; MONTH is then damaged in a copy of the site
+and refreshed.
 
 Bad input blocks MONTH with a printed reason, publishes nothing and keeps every row accounted
 for; personal data never reaches the warehouse in clear; a killed refresh, an analyst's

@@ -69,7 +69,9 @@ def test_key_from_environment_else_a_private_key_file_created_once(
         ps.pseudo_key()
 
 
-def test_the_key_file_defaults_to_the_user_config_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_the_key_file_defaults_to_the_user_config_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv(ps.FILE_ENV_VAR, raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     assert ps.key_file() == tmp_path / "ascw" / "pseudonymisation.key"
