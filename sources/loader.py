@@ -40,6 +40,7 @@ from .contracts import (
     raw_ddl,
 )
 from .duplicates import check_not_duplicate
+from .key_fingerprint import check_key
 from .landing import discover_months  # noqa: F401  (part of the loader API)
 from .month_checks import run_month_checks
 from .ods import CQC_SHEETS, OdsError, ods_to_csv
@@ -266,10 +267,13 @@ def load_file(
         )
         _commit(con, ft, month_date, logged, result, replace=False)
         return result
-    pads = ps.HmacPads.from_key(ps.pseudo_key(pseudo_key))
+    key = ps.pseudo_key(pseudo_key)
+    pads = ps.HmacPads.from_key(key)
     decoded: DecodedFile | None = None
     try:
         try:
+            if ps.is_person_level(ft):
+                check_key(con, key, logged.name)
             decoded = read_source(con, ft, path, scan, pads, file=logged.name)
             if month is not None and ft.scope == "monthly":
                 check_not_duplicate(con, ft, sha, ld.month_bounds(month)[0], logged.name)

@@ -22,6 +22,7 @@ LOADER_CHECK_NAMES: tuple[str, ...] = (
     "file_month",
     "file_council",
     "file_duplicate",
+    "pseudonymisation_key",
     "not_null",
     "postcode_outward",
     *(

@@ -161,6 +161,19 @@ def test_a_cld_file_of_another_council_is_rejected(
     ), out
 
 
+def test_a_month_hashed_under_another_key_is_blocked_so_its_people_never_split_from_earlier_months(
+    published: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = published.copy_to(tmp_path)
+    monkeypatch.setenv("ASCW_PSEUDO_KEY", "a key this warehouse has never seen")
+
+    out = _refresh_blocked(site, capsys)
+
+    for kind in ("las_cld", "controcc_service_lines"):  # the person-level files
+        assert any(f"{kind}_{MONTH}.csv" in r and "pseudonymisation key" in r for r in _reasons(out)), out
+    assert "never seen" not in out
+
+
 def test_a_person_under_18_fails_the_adult_age_gate_on_date_of_birth(
     published: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
