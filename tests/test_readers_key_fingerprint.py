@@ -10,7 +10,6 @@ from readers_helpers import MONTH, TEST_KEY, fixture_path
 from sources.contracts import CQC_LATEST_RATINGS, LAS_CLD
 from sources.key_fingerprint import TABLE, fingerprint
 from sources.loader import load_file
-from sources.pseudonymise import hmac_hex
 
 
 @pytest.fixture()
@@ -23,10 +22,10 @@ def con() -> duckdb.DuckDBPyConnection:
 def test_the_fingerprint_names_a_key_without_revealing_it() -> None:
     a, b = fingerprint(b"key a"), fingerprint(b"key b")
     assert a == fingerprint(b"key a") and a != b and len(a) == 16
-    assert "key a" not in a and a != hmac_hex("key a", b"key a")[:16]
+    assert "key a" not in a and all(c in "0123456789abcdef" for c in a)
 
 
-def test_a_person_level_file_under_another_key_is_rejected_naming_both_files(con) -> None:
+def test_a_person_level_file_under_another_key_is_rejected_naming_the_file_and_both_keys(con) -> None:
     first = load_file(con, LAS_CLD, fixture_path(LAS_CLD), month=MONTH, pseudo_key=TEST_KEY)
     assert first.status == "loaded"
     assert con.execute(f"SELECT fingerprint, first_file FROM {TABLE}").fetchall() == [
