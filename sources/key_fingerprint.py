@@ -37,8 +37,8 @@ def fingerprint(key: bytes) -> str:
 
 def check_key(con: duckdb.DuckDBPyConnection, key: bytes, file: str) -> None:
     """Record `key`'s fingerprint on the warehouse's first person-level load; raise
-    SourceFileError for `file` when the warehouse recorded another key."""
-    con.execute(DDL)
+    SourceFileError for `file` when the warehouse recorded another key. The table (`DDL`) is
+    created with the other raw tables (`loader.ensure_raw_schema`)."""
     recorded = con.execute(f"SELECT fingerprint, first_file FROM {TABLE} LIMIT 1").fetchone()
     mine = fingerprint(key)
     if recorded is None:

@@ -40,6 +40,7 @@ from .contracts import (
     raw_ddl,
 )
 from .duplicates import check_not_duplicate
+from .key_fingerprint import DDL as KEY_FINGERPRINT_DDL
 from .key_fingerprint import check_key
 from .landing import discover_months  # noqa: F401  (part of the loader API)
 from .month_checks import run_month_checks
@@ -60,12 +61,14 @@ __all__ = [
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create schema ``raw``, every raw table, ``_load_log`` and ``_rejects`` if missing."""
+    """Create schema ``raw``, every raw table, ``_load_log``, ``_rejects`` and
+    ``_pseudonymisation_key`` if missing."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
     for ft in FILE_TYPES.values():
         con.execute(raw_ddl(ft))
     con.execute(LOAD_LOG_DDL)
     con.execute(REJECTS_DDL)
+    con.execute(KEY_FINGERPRINT_DDL)
 
 
 def _table(ft: FileType) -> str:
@@ -267,7 +270,7 @@ def load_file(
         )
         _commit(con, ft, month_date, logged, result, replace=False)
         return result
-    key = ps.pseudo_key(pseudo_key)
+    key, key_path = ps.key_and_file(pseudo_key)
     pads = ps.HmacPads.from_key(key)
     decoded: DecodedFile | None = None
     try:
@@ -301,8 +304,8 @@ def load_file(
         ]
         if decoded.cqc is not None:
             notes.append(f"date order {decoded.cqc.label}")
-        if ps.is_person_level(ft):
-            notes.append(ps.key_note(pseudo_key))
+        if ps.is_person_level(ft) and key_path is not None:
+            notes.append(f"pseudonymised with the key in {key_path} ({ps.ENV_VAR} not set)")
         if decoded.header.extras and ps.is_person_level(ft):
             names = ", ".join(repr(k) for k, _ in decoded.header.extras)
             notes.append(f"extra column(s) {names} kept as keyed hashes only")

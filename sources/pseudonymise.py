@@ -60,29 +60,30 @@ def read_or_create_key(path: Path) -> tuple[str, bool]:
     first, and that process's key is used; an existing key is never overwritten)."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        new = secrets.token_hex(32)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32) + "\n")
+            fh.write(new + "\n")
             fh.flush()
             os.fsync(fh.fileno())
         try:
             os.link(tmp, path)
-            created = True
+            return new, True
         except FileExistsError:
-            created = False
+            pass  # another process linked its key first: read it below
         finally:
             tmp.unlink()
-        if created:
-            return path.read_text(encoding="utf-8").strip(), True
     key = path.read_text(encoding="utf-8").strip()
     if not key:
         raise ValueError(f"pseudonymisation key file {path} is empty: restore the key, or set {ENV_VAR}")
     return key, False
 
 
-def pseudo_key(key: str | None = None) -> bytes:
-    """The key to use: the argument, else ``$ASCW_PSEUDO_KEY``, else the key file's."""
+def key_and_file(key: str | None = None) -> tuple[bytes, Path | None]:
+    """The key to use: the argument, else ``$ASCW_PSEUDO_KEY``, else the key file's; and that
+    file when the key came from it (for the load log, which names the file, never the key)."""
+    path = None
     if key is None:
         key = os.environ.get(ENV_VAR) or None
         if key is None:
@@ -96,14 +97,12 @@ def pseudo_key(key: str | None = None) -> bytes:
                 )
     if not key:
         raise ValueError("pseudonymisation key must not be empty")
-    return key.encode("utf-8")
+    return key.encode("utf-8"), path
 
 
-def key_note(key: str | None = None) -> str:
-    """Where the load's key came from, for the load log (never the key itself)."""
-    if key is not None or os.environ.get(ENV_VAR):
-        return ""
-    return f"pseudonymised with the key in {key_file()} ({ENV_VAR} not set)"
+def pseudo_key(key: str | None = None) -> bytes:
+    """The key to use (`key_and_file`)."""
+    return key_and_file(key)[0]
 
 
 @dataclass(frozen=True)
