@@ -91,6 +91,15 @@ def test_a_mart_breaking_a_rule_is_not_built_and_the_gate_is_told_why(
     assert run.returncode != 0
     assert "CHECK constraint failed" in run.stdout
     assert _mart_rows(built, "care_ladder_monthly") == before  # the last good mart is untouched
+    con = duckdb.connect(str(built), read_only=True)
+    try:  # ... with its constraints, and no half-built table beside it (one transaction: DROP + CREATE)
+        leftovers = con.execute(
+            "select table_name from information_schema.tables where contains(table_name, '__dbt_')").fetchall()
+        key = con.execute("select count(*) from duckdb_constraints() where table_name = 'care_ladder_monthly' "
+                          "and constraint_type = 'PRIMARY KEY'").fetchone()
+    finally:
+        con.close()
+    assert leftovers == [] and key == (1,)
     results = json.loads((tmp_path / "target" / "run_results.json").read_text())
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
     checks = results_from_run_results(results, manifest, ["2025-04"])

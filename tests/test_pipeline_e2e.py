@@ -46,6 +46,9 @@ def test_second_refresh_of_a_month_changes_nothing(site: Site, capsys: pytest.Ca
     assert "Running with dbt" not in out and "Completed successfully" not in out
     consoles = sorted((site.warehouse.parent / "dbt").glob("run-*/dbt_console.log"), key=lambda p: p.stat().st_mtime)
     assert "Running with dbt" in consoles[-1].read_text(encoding="utf-8")
+    # dbt.log keeps warnings and errors, not every statement at debug level (~5 MB a build)
+    dbt_log = (consoles[-1].parent / "dbt.log").read_text(encoding="utf-8")
+    assert "SQL status" not in dbt_log and "SQLQueryStatus" not in dbt_log
 
 
 def _published_text(exports: Path) -> str:
