@@ -4,7 +4,7 @@ material."""
 import fcntl
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -48,27 +48,57 @@ def dbt_fork_server() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="session")
-def waiting_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str, dbt_manifest: Path) -> Site:
-    """The council of WAITING_MONTHS (pipeline_helpers), built once per test run and shared by
-    the xdist workers (pytest-xdist's recipe: the run's shared temporary folder and a file lock;
-    the first worker builds it, the other waits for it). Tests must not change it: they
-    `copy_to` a folder of their own."""
+def _built_once(tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str,
+                build: Callable[[Path], None]) -> Path:
+    """The folder `name` in the run's shared temporary folder, built by `build` once per test run
+    and shared by the xdist workers (pytest-xdist's recipe: a file lock; the first worker builds
+    it, the others wait for it). A folder a worker left half-built is built again."""
     base = tmp_path_factory.getbasetemp()
     shared = base if worker_id == "master" else base.parent
-    root = shared / "waiting_site"
-    site = Site(root / "landing", root / "warehouse" / "ascw.duckdb", root / "exports")
-    with (shared / "waiting_site.lock").open("w") as lock:
+    root = shared / name
+    with (shared / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (root / "ready").exists():
-            shutil.rmtree(root, ignore_errors=True)  # a worker that failed half-way
-            generate(site.landing, months=len(WAITING_MONTHS), end_month=WAITING_MONTHS[-1])
-            held = root / "held"
-            (site.landing / WAITING_MONTHS[-1]).rename(held)
-            assert site.refresh("--all") == 0
-            held.rename(site.landing / WAITING_MONTHS[-1])
+            shutil.rmtree(root, ignore_errors=True)
+            build(root)
             (root / "ready").touch()
+    return root
+
+
+def _site_in(root: Path) -> Site:
+    return Site(root / "landing", root / "warehouse" / "ascw.duckdb", root / "exports")
+
+
+@pytest.fixture(scope="session")
+def waiting_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str, dbt_manifest: Path) -> Site:
+    """The council of WAITING_MONTHS (pipeline_helpers), built once per test run: every month but
+    the last published by `refresh --all` on a new warehouse, the last month's folder in the
+    landing and not loaded. Tests must not change it: they `copy_to` a folder of their own."""
+
+    def build(root: Path) -> None:
+        site = _site_in(root)
+        generate(site.landing, months=len(WAITING_MONTHS), end_month=WAITING_MONTHS[-1])
+        held = root / "held"
+        (site.landing / WAITING_MONTHS[-1]).rename(held)
+        assert site.refresh("--all") == 0
+        held.rename(site.landing / WAITING_MONTHS[-1])
+
+    site = _site_in(_built_once(tmp_path_factory, worker_id, "waiting_site", build))
     assert sorted(p.name for p in site.exports.iterdir()) == list(WAITING_MONTHS[:-1])
+    return site
+
+
+@pytest.fixture(scope="session")
+def published_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str, waiting_site: Site) -> Site:
+    """`waiting_site` with its last month refreshed by `refresh --month`: every month published.
+    Built once per test run (test_pipeline_e2e, test_pipeline_gates_block); read-only as above."""
+
+    def build(root: Path) -> None:
+        site = waiting_site.copy_to(root)
+        assert site.refresh("--month", WAITING_MONTHS[-1]) == 0
+
+    site = _site_in(_built_once(tmp_path_factory, worker_id, "published_site", build))
+    assert sorted(p.name for p in site.exports.iterdir()) == list(WAITING_MONTHS)
     return site
 
 

@@ -143,6 +143,33 @@ def test_a_month_folder_missing_a_file_is_blocked_as_missing(
     ), out
 
 
+def test_a_gap_in_the_months_found_is_named_and_the_months_either_side_are_refreshed_apart(
+    published: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A new warehouse, a landing holding the first month and MONTH but not PREV: `--all` refreshes
+    # the months found as two Dagster runs (one per contiguous range) and names the gap. Each month
+    # lacks its payments file, so both runs stop at their source checks, before dbt.
+    landing = tmp_path / "landing"
+    for part in published.landing.iterdir():
+        if part.name != PREV:
+            shutil.copytree(part, landing / part.name)
+    first = WAITING_MONTHS[0]
+    assert sorted(p.name for p in landing.iterdir() if p.name[:1].isdigit()) == [first, MONTH]
+    for m in (first, MONTH):
+        (landing / m / f"controcc_payments_{m}.csv").unlink()
+    site = Site(landing, tmp_path / "warehouse" / "ascw.duckdb", tmp_path / "exports")
+
+    assert site.refresh("--all") != 0
+
+    captured = capsys.readouterr()
+    assert f"no month folder in {landing} for {PREV}" in captured.err
+    for m in (first, MONTH):
+        assert f"{m}   blocked" in captured.out, captured.out
+        assert any(f"controcc_payments_{m}.csv" in r and "missing" in r for r in _reasons(captured.out)), captured.out
+    assert PREV not in captured.out.split("Month", 1)[-1], "a month without a folder was refreshed"
+    assert not list(site.exports.glob("20*"))
+
+
 def test_a_cld_file_of_another_council_is_rejected(
     published: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
