@@ -6,6 +6,7 @@ import multiprocessing as mp
 import os
 import re
 import shutil
+import signal
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -146,8 +147,20 @@ def generate_council(la: LocalAuthority, out: Path, months: int, end_month: str,
         global _STATE
         _STATE = state
         try:
-            with mp.get_context("fork").Pool(len(chunks)) as pool:
+            # close + join, not the context manager's terminate(): terminate() SIGTERMs the
+            # workers, and a worker forked from a process where Dagster has run in-process (the
+            # tests) inherits Dagster's SIGTERM -> KeyboardInterrupt mapping; one interrupted while
+            # holding the task queue's lock left another blocked on it, and terminate() waited
+            # on that one for ever (seen once in the test suite).
+            pool = mp.get_context("fork").Pool(len(chunks), initializer=_default_signals)
+            try:
                 results = pool.map(_write_chunk, chunks)
+                pool.close()
+            except BaseException:
+                pool.terminate()
+                raise
+            finally:
+                pool.join()
         finally:
             _STATE = None
     else:
@@ -201,6 +214,12 @@ class _MonthWriter:
 
 
 _STATE: _MonthWriter | None = None
+
+
+def _default_signals() -> None:
+    """A pool worker's SIGTERM and SIGINT are the defaults, whatever its parent had set."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops the pool
 
 
 def _write_chunk(months: list[tuple[int, int]]) -> tuple[dict[str, int], int]:
