@@ -105,3 +105,42 @@ def test_code_digest_follows_the_source(tmp_path: Path) -> None:
     b.write_text("y = 3\n")
     assert rc.code_digest([a, b]) != before
     assert len(rc.CODE_FILES) > 5 and all(p.exists() for p in rc.CODE_FILES)
+
+
+def _change_kpi_targets_in_place(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("UPDATE raw.kpi_targets SET kpi = kpi || ' (revised)' WHERE kpi_code = 'LTC_AT_HOME'")
+
+
+def test_only_the_file_type_that_changed_is_validated_again(con, reference_validations) -> None:
+    run_source_checks(con, fx.PREV, CFG)
+    _change_kpi_targets_in_place(con)
+    reference_validations.clear()
+
+    run_source_checks(con, fx.MONTH, CFG)
+
+    assert reference_validations == ["kpi_targets"]
+
+
+def test_a_file_types_rejects_stay_when_another_type_is_validated_again(con) -> None:
+    con.execute("""UPDATE raw.element_rung_map SET "Care Ladder Rung" = 'nursing' WHERE "Element Code" = 'NURS01'""")
+    query = "SELECT file, line, check_name FROM raw._rejects WHERE month IS NULL ORDER BY ALL"
+    assert not _rung_check(run_source_checks(con, fx.PREV, CFG)).passed
+    rejects = con.execute(query).fetchall()
+    _change_kpi_targets_in_place(con)
+
+    assert not _rung_check(run_source_checks(con, fx.MONTH, CFG)).passed  # reused: still failing
+
+    assert con.execute(query).fetchall() == rejects and [r[2] for r in rejects] == [RUNG_CHECK]
+
+
+def test_the_one_row_cache_of_earlier_versions_is_replaced(con, reference_validations) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS audit")
+    con.execute(f"CREATE TABLE {rc.CACHE_TABLE} (fingerprint VARCHAR, results JSON, computed_at TIMESTAMP)")
+    con.execute(f"INSERT INTO {rc.CACHE_TABLE} VALUES ('old', '[]', current_timestamp)")
+
+    first = run_source_checks(con, fx.MONTH, CFG)
+    assert set(reference_validations) == {ft.key for ft in REFERENCE_TYPES}
+    assert _reference(first)
+    reference_validations.clear()
+    assert _reference(run_source_checks(con, fx.MONTH, CFG)) == _reference(first)
+    assert reference_validations == []

@@ -43,11 +43,11 @@ def write_rejects(con: duckdb.DuckDBPyConnection, month: str, rejects: list[Reje
 def write_gate_rejects(
     con: duckdb.DuckDBPyConnection,
     by_month: dict[str, list[RejectRow]],
-    reference: list[RejectRow] | None = None,
+    reference: dict[str, list[RejectRow]] | None = None,
 ) -> int:
-    """Replace each month's gate rejects with its rows and, unless ``reference`` is None, the gate
-    rejects of reference and annual files (month NULL, like the loader's reference rejects: they
-    are checked once, not once per month) with ``reference``; returns the number written."""
+    """Replace each month's gate rejects with its rows and, for each reference or annual file type
+    in ``reference``, that type's gate rejects (month NULL, like the loader's reference rejects:
+    they are checked once, not once per month) with its rows; returns the number written."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
     con.execute(REJECTS_DDL)
     months = [parse_month(m) for m in by_month]
@@ -56,11 +56,16 @@ def write_gate_rejects(
             f"DELETE FROM {RAW_SCHEMA}._rejects WHERE list_contains(?, month) AND starts_with(reason, ?)",
             [months, GATE_REASON_PREFIX],
         )
-    if reference is not None:
+    reference = reference or {}
+    if reference:
         con.execute(
-            f"DELETE FROM {RAW_SCHEMA}._rejects WHERE month IS NULL AND starts_with(reason, ?)", [GATE_REASON_PREFIX]
+            f"DELETE FROM {RAW_SCHEMA}._rejects WHERE month IS NULL AND starts_with(reason, ?) "
+            "AND list_contains(?, file_type)",
+            [GATE_REASON_PREFIX, list(reference)],
         )
-    tagged = [(parse_month(m), r) for m, rows in by_month.items() for r in rows] + [(None, r) for r in reference or []]
+    tagged = [(parse_month(m), r) for m, rows in by_month.items() for r in rows] + [
+        (None, r) for rows in reference.values() for r in rows
+    ]
     if not tagged:
         return 0
     rejects = [r for _, r in tagged]

@@ -10,9 +10,11 @@ covers all of it:
 - the thresholds and severities: the whole ``GateConfig``;
 - the checking code: the source of the ``orchestration.gates`` modules and of the landing
   contract (``sources/contracts.py``) the checks' SQL is built from.
-Any difference re-validates and replaces the stored results. The reference files' gate rejects
-in ``raw._rejects`` (month NULL) were written by the run that computed the results and are left
-as they are when the results are reused.
+Each file type has its own fingerprint and stored results, so a difference re-validates that
+file type alone (a month delivering a new survey file re-validates the survey, not the census or
+the element map), or every type when the rules, thresholds or code changed. A file type's gate
+rejects in ``raw._rejects`` (month NULL) were written by the run that computed its results and
+are left as they are when its results are reused.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from sources.contracts import FileType
 
 CACHE_TABLE = f"{AUDIT_SCHEMA}.reference_check_results"
 CACHE_DDL = f"""CREATE TABLE IF NOT EXISTS {CACHE_TABLE} (
-  fingerprint VARCHAR, results JSON, computed_at TIMESTAMP DEFAULT current_timestamp
+  file_type VARCHAR, fingerprint VARCHAR, results JSON, computed_at TIMESTAMP DEFAULT current_timestamp
 )"""
 GATES_DIR = Path(__file__).resolve().parent
 CODE_FILES = (*sorted(GATES_DIR.glob("*.py")), Path(contracts.__file__))
@@ -56,32 +58,50 @@ def content_digest(con: duckdb.DuckDBPyConnection, ft: FileType) -> str:
     return f"{row[0]}:{row[1]}" if row else ""
 
 
-def fingerprint(con: duckdb.DuckDBPyConnection, file_types: Iterable[FileType], config: GateConfig) -> str:
-    """What decides the reference files' check results, as one SHA-256 hex digest."""
+def fingerprint(
+    con: duckdb.DuckDBPyConnection, file_types: Iterable[FileType], config: GateConfig, code: str | None = None
+) -> str:
+    """What decides the check results of ``file_types``, as one SHA-256 hex digest (``code``: the
+    ``code_digest()`` when the caller has it already)."""
     h = hashlib.sha256()
     for ft in file_types:
         suite = suite_path(ft.key)
         h.update(f"{ft.key}\0{content_digest(con, ft)}\0".encode())
         h.update(suite.read_bytes() if suite.exists() else b"<no suite>")
     h.update(repr(config).encode())
-    h.update(code_digest().encode())
+    h.update((code or code_digest()).encode())
     return h.hexdigest()
 
 
-def cached_results(con: duckdb.DuckDBPyConnection, key: str) -> list[CheckResult] | None:
-    """The stored results for fingerprint ``key``, or None."""
-    if not table_exists(con, CACHE_TABLE):
+def _cache_is_per_file_type(con: duckdb.DuckDBPyConnection) -> bool:
+    """False when the table is absent, or is the one-row cache of all file types that warehouses
+    refreshed before each type had its own results hold (it is then rebuilt, see store_results)."""
+    schema, table = CACHE_TABLE.split(".")
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? AND column_name = 'file_type'", [schema, table]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def cached_results(con: duckdb.DuckDBPyConnection, file_type: str, key: str) -> list[CheckResult] | None:
+    """The stored results of ``file_type`` for fingerprint ``key``, or None."""
+    if not _cache_is_per_file_type(con):
         return None
-    row = con.execute(f"SELECT results FROM {CACHE_TABLE} WHERE fingerprint = ?", [key]).fetchone()
+    row = con.execute(
+        f"SELECT results FROM {CACHE_TABLE} WHERE file_type = ? AND fingerprint = ?", [file_type, key]
+    ).fetchone()
     if row is None:
         return None
     return [CheckResult(**d) for d in json.loads(row[0])]
 
 
-def store_results(con: duckdb.DuckDBPyConnection, key: str, results: list[CheckResult]) -> None:
-    """Keep ``results`` as the reference files' results for fingerprint ``key`` (one row only)."""
+def store_results(con: duckdb.DuckDBPyConnection, file_type: str, key: str, results: list[CheckResult]) -> None:
+    """Keep ``results`` as ``file_type``'s results for fingerprint ``key`` (one row per type)."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {AUDIT_SCHEMA}")
+    if table_exists(con, CACHE_TABLE) and not _cache_is_per_file_type(con):
+        con.execute(f"DROP TABLE {CACHE_TABLE}")
     con.execute(CACHE_DDL)
-    con.execute(f"DELETE FROM {CACHE_TABLE}")
-    con.execute(f"INSERT INTO {CACHE_TABLE} (fingerprint, results) VALUES (?, ?)",
-                [key, to_json([r.to_dict() for r in results])])
+    con.execute(f"DELETE FROM {CACHE_TABLE} WHERE file_type = ?", [file_type])
+    con.execute(f"INSERT INTO {CACHE_TABLE} (file_type, fingerprint, results) VALUES (?, ?, ?)",
+                [file_type, key, to_json([r.to_dict() for r in results])])

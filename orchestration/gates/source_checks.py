@@ -218,27 +218,27 @@ def run_source_checks_for_months(
 
 def _check_months(
     con: duckdb.DuckDBPyConnection, labels: list[str], config: GateConfig
-) -> tuple[dict[str, list[CheckResult]], dict[str, list[RejectRow]], list[RejectRow] | None]:
+) -> tuple[dict[str, list[CheckResult]], dict[str, list[RejectRow]], dict[str, list[RejectRow]]]:
     results = {m: row_accounting.file_checks(con, m, config) for m in labels}
     rejects: dict[str, list[RejectRow]] = {m: [] for m in labels}
     for ft in MONTHLY_FILE_TYPES:
         for m, (r, rej) in check_monthly_file_type(con, ft, labels, config).items():
             results[m] += r
             rejects[m] += rej
-    reference_rejects: list[RejectRow] | None = None
+    reference_rejects: dict[str, list[RejectRow]] = {}
     if config.check_reference_files:
-        # not partitioned by month: the same rows and results for every month, validated again
-        # only when the files, suites, thresholds or checking code changed (reference_cache)
-        file_types = (*ANNUAL_FILE_TYPES, *REFERENCE_FILE_TYPES)
-        key = reference_cache.fingerprint(con, file_types, config)
-        reference = reference_cache.cached_results(con, key)
-        if reference is None:
-            reference, reference_rejects = [], []
-            for ft in file_types:
-                r, rej = check_file_type(con, ft, labels[0], config)
-                reference += r
-                reference_rejects += rej
-            reference_cache.store_results(con, key, reference)
+        # not partitioned by month: the same rows and results for every month; each file type is
+        # validated again only when its rows or suite, the thresholds or the checking code changed
+        # (reference_cache): a month bringing a new survey file re-validates the survey alone
+        reference: list[CheckResult] = []
+        code = reference_cache.code_digest()
+        for ft in (*ANNUAL_FILE_TYPES, *REFERENCE_FILE_TYPES):
+            key = reference_cache.fingerprint(con, [ft], config, code)
+            cached = reference_cache.cached_results(con, ft.key, key)
+            if cached is None:
+                cached, reference_rejects[ft.key] = check_file_type(con, ft, labels[0], config)
+                reference_cache.store_results(con, ft.key, key, cached)
+            reference += cached
         for m in labels:
             results[m] += [_for_month(x, m) for x in reference]
     return results, rejects, reference_rejects
