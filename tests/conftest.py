@@ -107,9 +107,10 @@ def published_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str, wai
 # this order (by default it sorts them by their number of tests). Each worker starts with one file
 # and is handed the next one in the order when it has at most two tests left. So one worker builds
 # `waiting_site` in test_hardening_pipeline while the other runs test_region (no `waiting_site`,
-# ~2.5 min, most of it in its last test), and both end-to-end files that copy the site start after
-# it is built instead of waiting on its lock. Short files fill in around them. `-n 3` was slower
-# on 2 cores (801 s against 683 s for the whole suite, 2026-12-01).
+# ~2.3 min, most of it in its last test), then builds `published_site` from it for
+# test_pipeline_e2e and test_pipeline_gates_block, which start after `waiting_site` is built
+# instead of waiting on its lock. Short files fill in around them. `-n 3` was slower on 2 cores
+# (801 s against 683 s for the whole suite, 2026-12-01).
 LONGEST_FIRST = (
     "test_hardening_pipeline.py",
     "test_region.py",
