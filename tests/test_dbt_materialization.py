@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 
-
 def _models(manifest_path: Path) -> dict[str, dict]:
     manifest = json.loads(manifest_path.read_text())
     return {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
@@ -34,4 +33,3 @@ def test_no_model_needs_what_the_materialization_leaves_out(dbt_manifest: Path) 
         for column in node.get("columns", {}).values():
             constraints += column.get("constraints", [])
         assert "foreign_key" not in {c["type"] for c in constraints}, f"{name}: a foreign key"
-

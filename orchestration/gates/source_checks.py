@@ -33,7 +33,7 @@ from orchestration.gates.gx_runner import ExpectationOutcome, validate_rows
 from orchestration.gates.quarantine import RejectRow, write_gate_rejects
 from orchestration.gates.results import CheckResult, failure_message, stage_marker
 from orchestration.gates.row_select import batch_select_sql, select_sql
-from orchestration.gates.sqlutil import catalog_snapshot, file_label, files_by_month, files_in, partition_filter, qualified, raw_table, table_exists
+from orchestration.gates.sqlutil import catalog_snapshot, file_label, files_by_month, files_in, partition_filter, raw_table, table_exists
 from orchestration.gates.suites import load_suite_json
 from orchestration.months import month_label, parse_month
 from sources.contracts import ANNUAL_FILE_TYPES, MONTHLY_FILE_TYPES, REFERENCE_FILE_TYPES, FileType

@@ -15,7 +15,6 @@ from orchestration.gates.sqlutil import (
     file_label,
     files_by_month,
     files_in,
-    partition_filter,
     q,
     qualified,
     raw_column_types,
@@ -24,7 +23,7 @@ from orchestration.gates.sqlutil import (
 )
 from orchestration.gates.suites import EXAMPLE_ID_COLUMNS
 from orchestration.months import month_label, parse_month
-from sources.contracts import RAW_TYPES, FileType, LINEAGE_COLUMNS, raw_columns
+from sources.contracts import FileType, LINEAGE_COLUMNS, raw_columns
 
 # file type -> key column tuples that must be unique within one file
 UNIQUE_WITHIN_FILE: dict[str, tuple[tuple[str, ...], ...]] = {
