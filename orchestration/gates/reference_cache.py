@@ -73,21 +73,22 @@ def fingerprint(
     return h.hexdigest()
 
 
-def _cache_is_per_file_type(con: duckdb.DuckDBPyConnection) -> bool:
-    """False when the table is absent, or is the one-row cache of all file types that warehouses
-    refreshed before each type had its own results hold (it is then rebuilt, see store_results)."""
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the cache table if missing. The one-row cache of all file types that warehouses
+    refreshed before each type had its own results hold is dropped first (recomputed once)."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {AUDIT_SCHEMA}")
     schema, table = CACHE_TABLE.split(".")
-    row = con.execute(
+    per_type = con.execute(
         "SELECT count(*) FROM information_schema.columns "
         "WHERE table_schema = ? AND table_name = ? AND column_name = 'file_type'", [schema, table]
     ).fetchone()
-    return bool(row and row[0])
+    if table_exists(con, CACHE_TABLE) and not (per_type and per_type[0]):
+        con.execute(f"DROP TABLE {CACHE_TABLE}")
+    con.execute(CACHE_DDL)
 
 
 def cached_results(con: duckdb.DuckDBPyConnection, file_type: str, key: str) -> list[CheckResult] | None:
-    """The stored results of ``file_type`` for fingerprint ``key``, or None."""
-    if not _cache_is_per_file_type(con):
-        return None
+    """The stored results of ``file_type`` for fingerprint ``key``, or None (after ``prepare``)."""
     row = con.execute(
         f"SELECT results FROM {CACHE_TABLE} WHERE file_type = ? AND fingerprint = ?", [file_type, key]
     ).fetchone()
@@ -97,11 +98,8 @@ def cached_results(con: duckdb.DuckDBPyConnection, file_type: str, key: str) -> 
 
 
 def store_results(con: duckdb.DuckDBPyConnection, file_type: str, key: str, results: list[CheckResult]) -> None:
-    """Keep ``results`` as ``file_type``'s results for fingerprint ``key`` (one row per type)."""
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {AUDIT_SCHEMA}")
-    if table_exists(con, CACHE_TABLE) and not _cache_is_per_file_type(con):
-        con.execute(f"DROP TABLE {CACHE_TABLE}")
-    con.execute(CACHE_DDL)
+    """Keep ``results`` as ``file_type``'s results for fingerprint ``key`` (one row per type;
+    after ``prepare``)."""
     con.execute(f"DELETE FROM {CACHE_TABLE} WHERE file_type = ?", [file_type])
     con.execute(f"INSERT INTO {CACHE_TABLE} (file_type, fingerprint, results) VALUES (?, ?, ?)",
                 [file_type, key, to_json([r.to_dict() for r in results])])

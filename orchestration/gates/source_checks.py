@@ -232,6 +232,7 @@ def _check_months(
         # (reference_cache): a month bringing a new survey file re-validates the survey alone
         reference: list[CheckResult] = []
         code = reference_cache.code_digest()
+        reference_cache.prepare(con)
         for ft in (*ANNUAL_FILE_TYPES, *REFERENCE_FILE_TYPES):
             key = reference_cache.fingerprint(con, [ft], config, code)
             cached = reference_cache.cached_results(con, ft.key, key)
