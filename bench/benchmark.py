@@ -96,11 +96,12 @@ def stage_times(stderr: str, total: float) -> dict[str, float]:
     return dict(out)
 
 
-def _wait(cmd: list[str]) -> tuple[int, float, float, float, str, str]:
-    """Run `cmd`; its exit code, wall seconds, peak RSS in MB of its process tree (wait4
-    rusage: the largest of it and its children, e.g. dbt), user + system CPU seconds of the tree
-    (every descendant that was waited for), stdout and stderr."""
-    env = dict(os.environ, PATH=f"{BIN}:{os.environ.get('PATH', '')}")
+def _wait(cmd: list[str], env: dict[str, str] | None = None) -> tuple[int, float, float, float, str, str]:
+    """Run `cmd` (with `env` added to this process's environment); its exit code, wall seconds,
+    peak RSS in MB of its process tree (wait4 rusage: the largest of it and its children, e.g.
+    dbt), user + system CPU seconds of the tree (every descendant that was waited for), stdout
+    and stderr."""
+    env = dict(os.environ, PATH=f"{BIN}:{os.environ.get('PATH', '')}", **(env or {}))
     t0 = time.monotonic()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, env=env)
@@ -216,6 +217,35 @@ def floor_seconds(work: Path, landing: Path, months: list[str]) -> float:
     return elapsed
 
 
+def shared_build_probe(works: dict[str, Path], probe: Path) -> None:
+    """The shared build: every council's raw tables (as the monthly refresh left them) combined
+    into one region warehouse (orchestration/region_warehouse.py) and built by one `dbt build`
+    with the council key (ASCW_MULTI_COUNCIL=1); printed beside the refreshes' dbt stage, with a
+    check that each council's marts equal those its own refresh built."""
+    from orchestration.region_warehouse import MULTI_COUNCIL_ENV, combine_councils, mart_digests
+
+    probe.mkdir(parents=True, exist_ok=True)
+    region = probe / "ascw.duckdb"
+    own = {code: work / "warehouse" / "ascw.duckdb" for code, work in works.items()}
+    t0, cpu0 = time.monotonic(), _own_cpu()
+    combine_councils(region, own)
+    combine_wall, combine_cpu = time.monotonic() - t0, _own_cpu() - cpu0
+    project = Path(__file__).resolve().parent.parent / "dbt_project"
+    rc, wall, peak, cpu, out_text, _ = _wait(
+        [str(BIN / "dbt"), "build", "--exclude-resource-type", "unit_test",
+         "--project-dir", str(project), "--profiles-dir", str(project),
+         "--target-path", str(probe / "target"), "--log-path", str(probe / "logs")],
+        env={"ASCW_WAREHOUSE": str(region), MULTI_COUNCIL_ENV: "1"})
+    same = rc == 0 and all(mart_digests(region, code) == mart_digests(path) for code, path in own.items())
+    n = len(works)
+    print(f"shared dbt build probe ({n} councils in one warehouse): combine raw {combine_wall:.1f}s "
+          f"({combine_cpu:.1f}s CPU), dbt build wall {wall:.1f}s, CPU {cpu:.1f}s ({cpu / n:.1f}s per council), "
+          f"peak {peak:.0f} MB, exit {rc}; every council's marts equal its own refresh's: {same}")
+    if rc:
+        sys.stderr.write(out_text[-3000:] + "\n")
+    shutil.rmtree(probe)
+
+
 def landings_of(out: Path) -> list[Path]:
     if any(out.glob("20??-??")):
         return [out]
@@ -306,6 +336,8 @@ def bench_scale(n: int, months: int, workers: int, base: Path, repeats: int = 1,
         walls = sorted(monthly_walls)
         print(f"monthly refresh wall over {repeats} repeats: median {statistics.median(walls):.1f}s "
               f"(min {walls[0]:.1f}s, max {walls[-1]:.1f}s)")
+    if n > 1:
+        shared_build_probe({ld.name: works[ld] for ld in landings}, base / f"shared_probe_{n}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,10 +20,11 @@ HANDWRITTEN_LANDING = ROOT / "tests" / "fixtures" / "handwritten_landing"
 
 
 def run_dbt(args: list[str], tmp: Path, db: Path, timeout: int = 600,
-            direct: bool = False) -> subprocess.CompletedProcess[str]:
-    """`dbt <args>` on warehouse `db` (council E06000023), target and logs under `tmp`: through
-    `ascw-dbt` (the session's fork server) as the refresh runs it, or `dbt` itself (`direct`)."""
-    env = {**os.environ, "ASCW_WAREHOUSE": str(db), "ASCW_COUNCIL": "E06000023"}
+            direct: bool = False, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`dbt <args>` on warehouse `db` (council E06000023 unless `env` says otherwise), target and
+    logs under `tmp`: through `ascw-dbt` (the session's fork server) as the refresh runs it, or
+    `dbt` itself (`direct`)."""
+    env = {**os.environ, "ASCW_WAREHOUSE": str(db), "ASCW_COUNCIL": "E06000023", **(env or {})}
     return subprocess.run(
         [real_dbt() if direct else launcher_path(), *args, "--profiles-dir", ".",
          "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs")],

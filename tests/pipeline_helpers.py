@@ -4,8 +4,6 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from orchestration.cli import main as ascw
 from orchestration.dbt_target import DBT_DIR, PARTIAL_PARSE
 
@@ -54,16 +52,7 @@ def tree_digest(folder: Path) -> dict[str, str]:
 
 
 def mart_digests(warehouse: Path) -> dict[str, str]:
-    """mart name -> order-independent digest of its rows."""
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        names = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema='marts' order by 1").fetchall()]
-        return {
-            n: con.execute(
-                f'select count(*), coalesce(sum(hash(t)), 0)::varchar from (select * from marts."{n}") t'
-            ).fetchone().__repr__()
-            for n in names
-        }
-    finally:
-        con.close()
+    """mart name -> order-independent digest of its rows (orchestration.region_warehouse)."""
+    from orchestration.region_warehouse import mart_digests as digests
+
+    return digests(warehouse)

@@ -48,9 +48,9 @@ def test_the_grain_is_enforced_in_the_warehouse_tables(built: Path) -> None:
         ).fetchall())
     finally:
         con.close()
-    assert rows["care_ladder_monthly"] == 'PRIMARY KEY("month", care_ladder_rung, age_band)'
-    assert rows["provider_concentration_monthly"] == 'PRIMARY KEY("month", care_ladder_rung)'
-    assert rows["kpi_monthly"] == 'PRIMARY KEY("month", kpi_code, age_band)'
+    assert rows["care_ladder_monthly"] == 'PRIMARY KEY(council_code, "month", care_ladder_rung, age_band)'
+    assert rows["provider_concentration_monthly"] == 'PRIMARY KEY(council_code, "month", care_ladder_rung)'
+    assert rows["kpi_monthly"] == 'PRIMARY KEY(council_code, "month", kpi_code, age_band)'
 
 
 @pytest.fixture(scope="module")

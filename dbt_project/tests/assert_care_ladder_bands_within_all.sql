@@ -1,7 +1,9 @@
 -- The 18-64 and 65+ rows never add up to more than the `All` row (All also holds people under 18
 -- and people of unknown age); spend and lines add up exactly when everyone's age is known.
+-- Compared per council.
 with bands as (
     select
+        council_code,
         month,
         care_ladder_rung,
         sum(case when age_band <> 'All' then service_users end) as band_users,
@@ -11,7 +13,7 @@ with bands as (
         sum(case when age_band <> 'All' then spend end) as band_spend,
         sum(case when age_band = 'All' then spend end) as all_spend
     from {{ ref('care_ladder_monthly') }}
-    group by 1, 2
+    group by 1, 2, 3
 )
 
 select *

@@ -16,10 +16,11 @@ _PEOPLE_PATTERN = re.compile(
     r"(^|_)(service_users|users|people|persons|admissions|packages|clients|respondents|placements|"
     r"lines|carers|reviews)($|_)"
 )
-# Never published, whatever a mart holds: person-level identifiers and postcodes, lineage.
+# Never published, whatever a mart holds: person-level identifiers and postcodes, lineage, and
+# the council key (a pack is one council's: its code is in the manifest, not on every row).
 _DENY_PATTERN = re.compile(
     r"(person|nhs|date_of_birth|dob|postcode|post_code|unique_identifier|event_reference|"
-    r"service_agreement|^_)", re.IGNORECASE
+    r"service_agreement|^_|^council_code$)", re.IGNORECASE
 )
 
 KINDS: dict[str, str] = {

@@ -7,7 +7,7 @@ from typing import Any
 import duckdb
 
 from orchestration.pack import suppression as sup
-from orchestration.pack.tables import AGE_ORDER, PackContext, PublishedTable, _finish, _order, mart_columns, query
+from orchestration.pack.tables import AGE_ORDER, PackContext, PublishedTable, _finish, _order, for_council, mart_columns, query
 
 KPI_ORDER = ("LTC_USERS", "LTC_AT_HOME", "AVG_WEEKLY_COST", "CONTACT_TO_TIER3", "FEEL_SAFE",
              "CONTROL_DAILY_LIFE", "CQC_GOOD_OR_BETTER")
@@ -70,8 +70,9 @@ def _rows(con: duckdb.DuckDBPyConnection, ctx: PackContext, where: str) -> tuple
     have = mart_columns(con, "kpi_monthly") or []
     measures = [c for c in ("value", "target", "rag", "numerator", "denominator") if c in have]
     extra = [c for c in ("kpi", "kpi_name", "unit", "direction") if c in have]
+    where, params = for_council(con, "kpi_monthly", ctx, where, [ctx.month])
     rows = query(con, f"select month, kpi_code, age_band, {', '.join(measures + extra)} from marts.kpi_monthly {where}",
-                 [ctx.month])
+                 params)
     for r in rows:
         r["kpi"] = r.get("kpi") or r.get("kpi_name") or KPI_NAMES.get(r["kpi_code"], r["kpi_code"])
         r["unit"] = UNITS[value_kind(r)]

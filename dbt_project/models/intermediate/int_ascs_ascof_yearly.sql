@@ -7,6 +7,7 @@ with responses as (
 
 measures as (
     select
+        council_code,
         survey_year,
         age_band,
         'CONTROL_DAILY_LIFE' as kpi_code,
@@ -15,9 +16,10 @@ measures as (
         sum(weight) as denominator
     from responses
     where q3a is not null
-    group by 1, 2
+    group by 1, 2, 3
     union all
     select
+        council_code,
         survey_year,
         age_band,
         'FEEL_SAFE' as kpi_code,
@@ -26,10 +28,11 @@ measures as (
         sum(weight) as denominator
     from responses
     where q7b is not null
-    group by 1, 2
+    group by 1, 2, 3
 )
 
 select
+    council_code,
     survey_year,
     age_band,
     kpi_code,

@@ -12,13 +12,13 @@ events as (
 ),
 
 requests as (
-    select person_id, event_reference, event_start_date
+    select council_code, person_id, event_reference, event_start_date
     from events
     where event_type = 'Request'
 ),
 
 lts_starts as (
-    select person_id, event_start_date
+    select council_code, person_id, event_start_date
     from events
     where event_type = 'Service'
       and is_long_term_support
@@ -30,34 +30,39 @@ people as (
 
 first_request as (
     select
+        months.council_code,
         months.month,
         requests.person_id,
         requests.event_reference as request_event_reference,
         requests.event_start_date as request_start_date
     from requests
     inner join months
-        on requests.event_start_date between months.rolling_12m_start and months.month_end
+        on months.council_code = requests.council_code
+       and requests.event_start_date between months.rolling_12m_start and months.month_end
     qualify row_number() over (
-        partition by months.month, requests.person_id
+        partition by months.council_code, months.month, requests.person_id
         order by requests.event_start_date, requests.event_reference
     ) = 1
 ),
 
 converted as (
     select
+        first_request.council_code,
         first_request.month,
         first_request.person_id,
         min(lts_starts.event_start_date) as first_lts_start_date
     from first_request
     inner join lts_starts
-        on lts_starts.person_id = first_request.person_id
+        on lts_starts.council_code = first_request.council_code
+       and lts_starts.person_id = first_request.person_id
        and lts_starts.event_start_date >= first_request.request_start_date
        and lts_starts.event_start_date <= first_request.request_start_date + interval 90 day
-    group by 1, 2
+    group by 1, 2, 3
 ),
 
 final as (
     select
+        first_request.council_code,
         first_request.month,
         first_request.person_id,
         first_request.request_event_reference,
@@ -68,10 +73,12 @@ final as (
         {{ age_band(age_in_years('people.date_of_birth', 'first_request.request_start_date')) }} as age_band
     from first_request
     left join converted
-        on converted.month = first_request.month
+        on converted.council_code = first_request.council_code
+       and converted.month = first_request.month
        and converted.person_id = first_request.person_id
     left join people
-        on people.person_id = first_request.person_id
+        on people.council_code = first_request.council_code
+       and people.person_id = first_request.person_id
 )
 
 select * from final

@@ -6,7 +6,7 @@ with months as (
 ),
 
 lts_events as (
-    select person_id, service_type, event_start_date, event_end_date
+    select council_code, person_id, service_type, event_start_date, event_end_date
     from {{ ref('stg_las_cld__events') }}
     where event_type = 'Service'
       and is_long_term_support
@@ -18,6 +18,7 @@ people as (
 
 active as (
     select
+        months.council_code,
         months.month,
         months.month_end,
         lts_events.person_id,
@@ -28,12 +29,14 @@ active as (
         end as long_term_setting
     from lts_events
     inner join months
-        on {{ is_active_on('lts_events.event_start_date', 'lts_events.event_end_date', 'months.month_end') }}
-    group by 1, 2, 3
+        on months.council_code = lts_events.council_code
+       and {{ is_active_on('lts_events.event_start_date', 'lts_events.event_end_date', 'months.month_end') }}
+    group by 1, 2, 3, 4
 ),
 
 final as (
     select
+        active.council_code,
         active.month,
         active.person_id,
         active.long_term_setting,
@@ -41,7 +44,8 @@ final as (
         {{ age_band(age_in_years('people.date_of_birth', 'active.month_end')) }} as age_band
     from active
     left join people
-        on people.person_id = active.person_id
+        on people.council_code = active.council_code
+       and people.person_id = active.person_id
 )
 
 select * from final

@@ -8,13 +8,14 @@ latest as (
     select *
     from events
     qualify row_number() over (
-        partition by person_id
+        partition by council_code, person_id
         order by source_month desc nulls last, event_start_date desc nulls last, event_reference desc
     ) = 1
 ),
 
 final as (
     select
+        council_code,
         person_id,
         date_of_birth,
         date_of_death,

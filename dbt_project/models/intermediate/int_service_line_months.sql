@@ -24,12 +24,14 @@ line_months as (
         {{ is_active_on('lines.start_date', 'lines.end_date', 'months.month_end') }} as active_at_snapshot
     from lines
     inner join months
-        on lines.start_date <= months.month_end
+        on months.council_code = lines.council_code
+       and lines.start_date <= months.month_end
        and (lines.end_date is null or lines.end_date >= months.month)
 ),
 
 final as (
     select
+        line_months.council_code,
         line_months.month,
         line_months.month_end,
         line_months.financial_year,
@@ -63,7 +65,8 @@ final as (
         {{ client_category('people.primary_support_reason', age_in_years('people.date_of_birth', 'line_months.month_end')) }} as client_category
     from line_months
     left join people
-        on people.person_id = line_months.person_id
+        on people.council_code = line_months.council_code
+       and people.person_id = line_months.person_id
     where line_months.days_active > 0
 )
 

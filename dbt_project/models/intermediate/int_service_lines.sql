@@ -13,12 +13,13 @@ rungs as (
 ),
 
 events as (
-    select event_reference, service_type, service_component, delivery_mechanism
+    select council_code, event_reference, service_type, service_component, delivery_mechanism
     from {{ ref('stg_las_cld__events') }}
 ),
 
 final as (
     select
+        lines.council_code,
         lines.service_line_id,
         lines.service_agreement_id,
         lines.line_no,
@@ -48,11 +49,13 @@ final as (
         lines.source_month
     from lines
     left join element_map
-        on upper(element_map.element_code) = upper(lines.element_code)
+        on element_map.council_code = lines.council_code
+       and upper(element_map.element_code) = upper(lines.element_code)
     left join rungs
         on rungs.care_ladder_rung = element_map.care_ladder_rung
     left join events
-        on events.event_reference = lines.event_reference
+        on events.council_code = lines.council_code
+       and events.event_reference = lines.event_reference
 )
 
 select * from final

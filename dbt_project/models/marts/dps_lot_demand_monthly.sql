@@ -1,5 +1,5 @@
-{#- New packages per DPS lot (service x client group x age band) per month, every lot listed
-    (zeros where no demand). Definitions in the yml. -#}
+{#- New packages per DPS lot (service x client group x age band) per council and month, every lot
+    listed (zeros where no demand). Definitions in the yml. -#}
 with months as (
     select * from {{ ref('int_months') }}
 ),
@@ -32,19 +32,22 @@ line_service as (
     inner join service_map
         on (service_map.match_field = 'service_component' and service_map.match_value = lines.cld_service_component)
         or (service_map.match_field = 'care_ladder_rung' and service_map.match_value = lines.care_ladder_rung)
-    qualify row_number() over (partition by lines.service_line_id order by service_map.priority) = 1
+    qualify row_number() over (
+        partition by lines.council_code, lines.service_line_id order by service_map.priority
+    ) = 1
 ),
 
 -- a package = service agreement x DPS service; it is new in the month of its earliest line start
 packages as (
     select
+        council_code,
         service_agreement_id,
         service,
         min(start_date) as package_start_date,
         arg_min(person_id, start_date) as person_id,
         bool_or(funding_source = 'S117') as is_s117
     from line_service
-    group by 1, 2
+    group by 1, 2, 3
 ),
 
 classified as (
@@ -57,13 +60,15 @@ classified as (
         end as age_band
     from packages
     left join people
-        on people.person_id = packages.person_id
+        on people.council_code = packages.council_code
+       and people.person_id = packages.person_id
     left join client_group_map
         on client_group_map.primary_support_reason = people.primary_support_reason
 ),
 
 demand as (
     select
+        classified.council_code,
         months.month,
         classified.service,
         classified.client_group,
@@ -71,12 +76,14 @@ demand as (
         count(*) as packages
     from classified
     inner join months
-        on classified.package_start_date between months.month and months.month_end
-    group by 1, 2, 3, 4
+        on months.council_code = classified.council_code
+       and classified.package_start_date between months.month and months.month_end
+    group by 1, 2, 3, 4, 5
 ),
 
 final as (
     select
+        months.council_code,
         months.month,
         cast(lots.lot as integer) as lot,
         lots.service,
@@ -86,11 +93,12 @@ final as (
     from months
     cross join lots
     left join demand
-        on demand.month = months.month
+        on demand.council_code = months.council_code
+       and demand.month = months.month
        and demand.service = lots.service
        and demand.client_group = lots.client_group
        and demand.age_band = lots.age_band
 )
 
 select * from final
-order by month, lot
+order by council_code, month, lot

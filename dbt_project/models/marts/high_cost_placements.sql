@@ -1,6 +1,6 @@
 {#- INTERNAL (not published): lines active at the snapshot whose weekly cost is above the 90th
-    percentile weekly cost of lines active at the snapshot in the same month, rung and client
-    category. Person identified only by the keyed hash. -#}
+    percentile weekly cost of lines active at the snapshot in the same council, month, rung and
+    client category. Person identified only by the keyed hash. -#}
 with line_months as (
     select * from {{ ref('int_service_line_months') }}
     where active_at_snapshot
@@ -11,14 +11,15 @@ with_p90 as (
     select
         *,
         quantile_cont(cast(weekly_cost as double), 0.9) over (
-            partition by month, care_ladder_rung, client_category
+            partition by council_code, month, care_ladder_rung, client_category
         ) as p90_weekly_cost_exact,
-        count(*) over (partition by month, care_ladder_rung, client_category) as peer_lines
+        count(*) over (partition by council_code, month, care_ladder_rung, client_category) as peer_lines
     from line_months
 ),
 
 final as (
     select
+        council_code,
         month,
         service_line_id,
         service_agreement_id,
@@ -41,4 +42,4 @@ final as (
 )
 
 select * from final
-order by month, care_ladder_rung, client_category, weekly_cost desc, service_line_id
+order by council_code, month, care_ladder_rung, client_category, weekly_cost desc, service_line_id

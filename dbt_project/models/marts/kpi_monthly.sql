@@ -1,4 +1,4 @@
-{#- KPI scorecard: month x kpi_code x age band (18-64, 65+). Definitions in the yml. -#}
+{#- KPI scorecard: council x month x kpi_code x age band (18-64, 65+). Definitions in the yml. -#}
 with months as (
     select * from {{ ref('int_months') }}
 ),
@@ -30,55 +30,67 @@ ltc as (
 
 ltc_cost as (
     select
+        ltc.council_code,
         ltc.month,
         ltc.age_band,
         sum(line_months.weekly_cost) as weekly_cost
     from ltc
     inner join {{ ref('int_service_line_months') }} as line_months
-        on line_months.month = ltc.month
+        on line_months.council_code = ltc.council_code
+       and line_months.month = ltc.month
        and line_months.person_id = ltc.person_id
        and line_months.active_at_snapshot
-    group by 1, 2
+    group by 1, 2, 3
 ),
 
 ltc_measures as (
     select
+        ltc.council_code,
         ltc.month,
         ltc.age_band,
         count(*) as ltc_users,
         count(*) filter (where ltc.long_term_setting = 'Community') as ltc_at_home
     from ltc
-    group by 1, 2
+    group by 1, 2, 3
 ),
 
 contact as (
     select
+        council_code,
         month,
         age_band,
         count(*) filter (where converted) as converted,
         count(*) as requesters
     from {{ ref('int_contact_to_tier3') }}
     where age_band is not null
-    group by 1, 2
+    group by 1, 2, 3
 ),
 
 survey_year_for_month as (
-    select months.month, max(ascof.survey_year) as survey_year
+    select months.council_code, months.month, max(ascof.survey_year) as survey_year
     from months
     inner join {{ ref('int_ascs_ascof_yearly') }} as ascof
-        on ascof.survey_year <= year(months.month)  -- whichever month folder the file came in
-    group by 1
+        on ascof.council_code = months.council_code
+       and ascof.survey_year <= year(months.month)  -- whichever month folder the file came in
+    group by 1, 2
 ),
 
 survey as (
-    select survey_year_for_month.month, ascof.age_band, ascof.kpi_code, ascof.numerator, ascof.denominator
+    select
+        survey_year_for_month.council_code,
+        survey_year_for_month.month,
+        ascof.age_band,
+        ascof.kpi_code,
+        ascof.numerator,
+        ascof.denominator
     from survey_year_for_month
     inner join {{ ref('int_ascs_ascof_yearly') }} as ascof
-        on ascof.survey_year = survey_year_for_month.survey_year
+        on ascof.council_code = survey_year_for_month.council_code
+       and ascof.survey_year = survey_year_for_month.survey_year
 ),
 
 cqc_locations as (
-    select distinct month, cqc_location_id, age_band
+    select distinct council_code, month, cqc_location_id, age_band
     from {{ ref('int_service_line_months') }}
     where active_at_snapshot
       and cqc_location_id is not null
@@ -87,6 +99,7 @@ cqc_locations as (
 
 cqc_rated as (
     select
+        cqc_locations.council_code,
         cqc_locations.month,
         cqc_locations.age_band,
         count(distinct cqc_locations.cqc_location_id) filter (
@@ -98,31 +111,33 @@ cqc_rated as (
         on ratings.month = cqc_locations.month
        and ratings.location_id = cqc_locations.cqc_location_id
     where lower(ratings.overall_rating) in ('outstanding', 'good', 'requires improvement', 'inadequate')
-    group by 1, 2
+    group by 1, 2, 3
 ),
 
 measures as (
-    select month, age_band, 'LTC_USERS' as kpi_code,
+    select council_code, month, age_band, 'LTC_USERS' as kpi_code,
            cast(ltc_users as double) as numerator, cast(null as double) as denominator
     from ltc_measures
     union all
-    select month, age_band, 'LTC_AT_HOME', ltc_at_home, ltc_users from ltc_measures
+    select council_code, month, age_band, 'LTC_AT_HOME', ltc_at_home, ltc_users from ltc_measures
     union all
-    select ltc_measures.month, ltc_measures.age_band, 'AVG_WEEKLY_COST',
+    select ltc_measures.council_code, ltc_measures.month, ltc_measures.age_band, 'AVG_WEEKLY_COST',
            cast(coalesce(ltc_cost.weekly_cost, 0) as double), ltc_users
     from ltc_measures
     left join ltc_cost
-        on ltc_cost.month = ltc_measures.month and ltc_cost.age_band = ltc_measures.age_band
+        on ltc_cost.council_code = ltc_measures.council_code
+       and ltc_cost.month = ltc_measures.month
+       and ltc_cost.age_band = ltc_measures.age_band
     union all
-    select month, age_band, 'CONTACT_TO_TIER3', converted, requesters from contact
+    select council_code, month, age_band, 'CONTACT_TO_TIER3', converted, requesters from contact
     union all
-    select month, age_band, kpi_code, numerator, denominator from survey
+    select council_code, month, age_band, kpi_code, numerator, denominator from survey
     union all
-    select month, age_band, 'CQC_GOOD_OR_BETTER', good_or_better, rated from cqc_rated
+    select council_code, month, age_band, 'CQC_GOOD_OR_BETTER', good_or_better, rated from cqc_rated
 ),
 
 grid as (
-    select months.month, kpis.kpi_code, kpis.kpi_order, bands.age_band
+    select months.council_code, months.month, kpis.kpi_code, kpis.kpi_order, bands.age_band
     from months
     cross join kpis
     cross join bands
@@ -130,6 +145,7 @@ grid as (
 
 valued as (
     select
+        grid.council_code,
         grid.month,
         grid.kpi_code,
         grid.kpi_order,
@@ -145,15 +161,18 @@ valued as (
         targets.direction
     from grid
     left join measures
-        on measures.month = grid.month
+        on measures.council_code = grid.council_code
+       and measures.month = grid.month
        and measures.kpi_code = grid.kpi_code
        and measures.age_band = grid.age_band
     left join targets
-        on targets.kpi_code = grid.kpi_code
+        on targets.council_code = grid.council_code
+       and targets.kpi_code = grid.kpi_code
 ),
 
 final as (
     select
+        council_code,
         month,
         kpi_code,
         age_band,
@@ -177,4 +196,4 @@ final as (
 )
 
 select * from final
-order by month, kpi_code, age_band
+order by council_code, month, kpi_code, age_band

@@ -1,6 +1,7 @@
-{#- Provider concentration per month x market (care-ladder rung of Tier 2 and 3; full grid).
-    Shares are of committed spend (service lines), see the yml. As every pct column of the
-    marts, the share columns are null on Tier 2 rows. -#}
+{#- Provider concentration per council x month x market (care-ladder rung of Tier 2 and 3; full
+    grid): a market is the council's own lines in the rung. Shares are of committed spend (service
+    lines), see the yml. As every pct column of the marts, the share columns are null on Tier 2
+    rows. -#}
 with months as (
     select * from {{ ref('int_months') }}
 ),
@@ -17,24 +18,25 @@ line_months as (
 
 supplier_spend as (
     select
+        council_code,
         month,
         care_ladder_rung,
         supplier_id,
         sum(cost_days) as cost_days,
-        bool_or(coalesce(supplier_local_authority = '{{ var("council_code") }}', false)) as in_area
+        bool_or(coalesce(supplier_local_authority = council_code, false)) as in_area
     from line_months
-    group by 1, 2, 3
+    group by 1, 2, 3, 4
     having sum(cost_days) > 0
 ),
 
 ranked as (
     select
         *,
-        sum(cost_days) over (partition by month, care_ladder_rung) as market_cost_days,
+        sum(cost_days) over (partition by council_code, month, care_ladder_rung) as market_cost_days,
         100.0 * cast(cost_days as double)
-            / cast(sum(cost_days) over (partition by month, care_ladder_rung) as double) as share_pct,
+            / cast(sum(cost_days) over (partition by council_code, month, care_ladder_rung) as double) as share_pct,
         row_number() over (
-            partition by month, care_ladder_rung
+            partition by council_code, month, care_ladder_rung
             order by cost_days desc, supplier_id
         ) as supplier_rank
     from supplier_spend
@@ -42,6 +44,7 @@ ranked as (
 
 market as (
     select
+        council_code,
         month,
         care_ladder_rung,
         count(*) as providers,
@@ -56,20 +59,21 @@ market as (
         max(share_pct) as largest_supplier_share_pct,
         max(supplier_id) filter (where supplier_rank = 1) as largest_supplier_id
     from ranked
-    group by 1, 2
+    group by 1, 2, 3
 ),
 
 out_of_area as (
-    select month, care_ladder_rung, count(*) as out_of_area_placements
+    select council_code, month, care_ladder_rung, count(*) as out_of_area_placements
     from line_months
     where active_at_snapshot
       and placement_local_authority is not null
-      and placement_local_authority <> '{{ var("council_code") }}'
-    group by 1, 2
+      and placement_local_authority <> council_code
+    group by 1, 2, 3
 ),
 
 final as (
     select
+        months.council_code,
         months.month,
         rungs.care_ladder_rung,
         cast(rungs.tier as integer) as tier,
@@ -89,12 +93,14 @@ final as (
     from months
     cross join rungs
     left join market
-        on market.month = months.month
+        on market.council_code = months.council_code
+       and market.month = months.month
        and market.care_ladder_rung = rungs.care_ladder_rung
     left join out_of_area
-        on out_of_area.month = months.month
+        on out_of_area.council_code = months.council_code
+       and out_of_area.month = months.month
        and out_of_area.care_ladder_rung = rungs.care_ladder_rung
 )
 
 select * from final
-order by month, care_ladder_rung
+order by council_code, month, care_ladder_rung

@@ -1,7 +1,7 @@
 {#- Reviews completed in the month (CLD Review events with Event End Date in the month) by whether
     the person's committed weekly cost went down, up or stayed the same: the sum of Weekly Cost of
     the person's ContrOCC lines active on the day before the review start vs active on the review
-    start + 28 days. Grain month x age band (18-64, 65+, All; age at the snapshot). -#}
+    start + 28 days. Grain council x month x age band (18-64, 65+, All; age at the snapshot). -#}
 with months as (
     select * from {{ ref('int_months') }}
 ),
@@ -12,6 +12,7 @@ bands as (
 
 reviews as (
     select
+        events.council_code,
         months.month,
         months.month_end,
         events.event_reference,
@@ -20,17 +21,19 @@ reviews as (
         events.event_end_date
     from {{ ref('stg_las_cld__events') }} as events
     inner join months
-        on events.event_end_date between months.month and months.month_end
+        on months.council_code = events.council_code
+       and events.event_end_date between months.month and months.month_end
     where events.event_type = 'Review'
 ),
 
 lines as (
-    select person_id, start_date, end_date, weekly_cost
+    select council_code, person_id, start_date, end_date, weekly_cost
     from {{ ref('int_service_lines') }}
 ),
 
 costs as (
     select
+        reviews.council_code,
         reviews.month,
         reviews.month_end,
         reviews.event_reference,
@@ -43,8 +46,9 @@ costs as (
         ), 0) as weekly_cost_after
     from reviews
     left join lines
-        on lines.person_id = reviews.person_id
-    group by 1, 2, 3, 4
+        on lines.council_code = reviews.council_code
+       and lines.person_id = reviews.person_id
+    group by 1, 2, 3, 4, 5
 ),
 
 classified as (
@@ -58,11 +62,13 @@ classified as (
         {{ age_band(age_in_years('people.date_of_birth', 'costs.month_end')) }} as person_age_band
     from costs
     left join {{ ref('int_people') }} as people
-        on people.person_id = costs.person_id
+        on people.council_code = costs.council_code
+       and people.person_id = costs.person_id
 ),
 
 measures as (
     select
+        classified.council_code,
         classified.month,
         bands.age_band,
         count(*) as reviews_completed,
@@ -74,11 +80,12 @@ measures as (
     from classified
     inner join bands
         on bands.age_band = 'All' or bands.age_band = classified.person_age_band
-    group by 1, 2
+    group by 1, 2, 3
 ),
 
 final as (
     select
+        months.council_code,
         months.month,
         bands.age_band,
         cast(coalesce(measures.reviews_completed, 0) as bigint) as reviews_completed,
@@ -91,9 +98,10 @@ final as (
     from months
     cross join bands
     left join measures
-        on measures.month = months.month
+        on measures.council_code = months.council_code
+       and measures.month = months.month
        and measures.age_band = bands.age_band
 )
 
 select * from final
-order by month, age_band
+order by council_code, month, age_band

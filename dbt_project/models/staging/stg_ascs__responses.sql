@@ -5,7 +5,7 @@
 with source as (
     select
         *,
-        min(_month) over (partition by "Survey Year") as available_from_month
+        min(_month) over (partition by {{ council_of_row() }}, "Survey Year") as available_from_month
     from {{ source('raw', 'ascs_responses') }}
 ),
 
@@ -13,13 +13,14 @@ latest as (
     select *
     from source
     qualify row_number() over (
-        partition by "Survey Year", trim("Respondent ID")
+        partition by {{ council_of_row() }}, "Survey Year", trim("Respondent ID")
         order by _month desc nulls last, _load_id desc, _line desc
     ) = 1
 ),
 
 final as (
     select
+        {{ council_of_row() }}                     as council_code,
         trim("Respondent ID")                      as respondent_id,
         cast("Survey Year" as integer)             as survey_year,
         trim("Age Band")                           as age_band,

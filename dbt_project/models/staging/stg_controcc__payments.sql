@@ -7,13 +7,14 @@ latest as (
     select *
     from source
     qualify row_number() over (
-        partition by trim("Payment ID")
+        partition by {{ council_of_row() }}, trim("Payment ID")
         order by _month desc nulls last, _line desc
     ) = 1
 ),
 
 final as (
     select
+        {{ council_of_row() }}                                                 as council_code,
         trim("Payment ID")                                                     as payment_id,
         trim("Service Agreement ID")                                           as service_agreement_id,
         "Line No"                                                              as line_no,

@@ -9,13 +9,14 @@ latest as (
     select *
     from source
     qualify row_number() over (
-        partition by trim("Service Agreement ID"), "Line No"
+        partition by {{ council_of_row() }}, trim("Service Agreement ID"), "Line No"
         order by _month desc nulls last, _line desc
     ) = 1
 ),
 
 final as (
     select
+        {{ council_of_row() }}                                                 as council_code,
         trim("Service Agreement ID") || '/' || cast("Line No" as varchar)      as service_line_id,
         trim("Service Agreement ID")                                           as service_agreement_id,
         "Line No"                                                              as line_no,

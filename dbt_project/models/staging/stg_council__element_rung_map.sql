@@ -8,7 +8,7 @@ latest as (
     select *
     from source
     qualify row_number() over (
-        partition by upper(trim("Element Code"))
+        partition by {{ council_of_row() }}, upper(trim("Element Code"))
         order by _load_id desc nulls last, _line desc
     ) = 1
 ),
@@ -19,6 +19,7 @@ rungs as (
 
 final as (
     select
+        {{ council_of_row('latest') }}                                         as council_code,
         trim(latest."Element Code")                                            as element_code,
         nullif(trim(latest."Element Description"), '')                         as element_description,
         coalesce(rungs.care_ladder_rung, trim(latest."Care Ladder Rung"))      as care_ladder_rung

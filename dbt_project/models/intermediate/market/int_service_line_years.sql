@@ -1,5 +1,6 @@
-{#- One row per ContrOCC service line (latest version, int_service_lines) x published financial
-    year (int_financial_years) in which the line is active on at least one day.
+{#- One row per council x ContrOCC service line (latest version, int_service_lines) x published
+    financial year of that council (int_financial_years) in which the line is active on at least
+    one day.
     - days_in_year: days active between 1 April and 31 March inclusive (blank end = open).
     - cost_days: weekly_cost x days_in_year (exact); committed cost = cost_days / 7.
     - active_at_year_end: active on 31 March (start <= 31 March <= end).
@@ -20,6 +21,7 @@ people as (
 
 line_years as (
     select
+        lines.council_code,
         financial_years.financial_year,
         financial_years.fy_end,
         lines.service_line_id,
@@ -31,12 +33,14 @@ line_years as (
         {{ is_active_on('lines.start_date', 'lines.end_date', 'financial_years.fy_end') }} as active_at_year_end
     from lines
     inner join financial_years
-        on lines.start_date <= financial_years.fy_end
+        on financial_years.council_code = lines.council_code
+       and lines.start_date <= financial_years.fy_end
        and (lines.end_date is null or lines.end_date >= financial_years.fy_start)
 ),
 
 final as (
     select
+        line_years.council_code,
         line_years.financial_year,
         line_years.service_line_id,
         line_years.person_id,
@@ -50,7 +54,8 @@ final as (
         {{ client_category('people.primary_support_reason', age_in_years('people.date_of_birth', 'line_years.fy_end')) }} as client_category
     from line_years
     left join people
-        on people.person_id = line_years.person_id
+        on people.council_code = line_years.council_code
+       and people.person_id = line_years.person_id
     where line_years.days_in_year > 0
 )
 

@@ -1,5 +1,6 @@
-{#- MPS table 2.4, client base: per financial year x client category (Mental Health, Learning
-    Disability, Older People, Physical Disability Hearing & Vision, Total).
+{#- MPS table 2.4, client base: per council x financial year x client category (Mental Health,
+    Learning Disability, Older People, Physical Disability Hearing & Vision, Total); every measure
+    is the council's own (its people and lines).
     - Category from the person's latest CLD Primary Support Reason and age at 31 March
       (int_service_line_years; unknown age or PSR -> Physical Disability, Hearing & Vision unless
       the PSR is MH/LD).
@@ -30,22 +31,24 @@ categories as (
 
 by_category as (
     select
+        council_code,
         financial_year,
         client_category,
         count(distinct person_id) filter (where active_at_year_end) as people,
         sum(cost_days)                                              as cost_days
     from line_years
-    group by financial_year, client_category
+    group by council_code, financial_year, client_category
 ),
 
 total as (
     select
+        council_code,
         financial_year,
         'Total' as client_category,
         count(distinct person_id) filter (where active_at_year_end) as people,
         sum(cost_days)                                              as cost_days
     from line_years
-    group by financial_year
+    group by council_code, financial_year
 ),
 
 measures as (
@@ -56,6 +59,7 @@ measures as (
 
 costed as (
     select
+        financial_years.council_code,
         financial_years.financial_year,
         categories.client_category,
         categories.category_order,
@@ -65,12 +69,14 @@ costed as (
     from financial_years
     cross join categories
     left join measures
-        on measures.financial_year = financial_years.financial_year
+        on measures.council_code = financial_years.council_code
+       and measures.financial_year = financial_years.financial_year
        and measures.client_category = categories.client_category
 ),
 
 final as (
     select
+        council_code,
         financial_year,
         client_category,
         people,

@@ -1,5 +1,7 @@
-{#- Locations opening and closing in the council's area, month on month, from the HSCA Active
-    Locations files.
+{#- Locations opening and closing in each council's area (council_code x month x location x
+    change x service type), month on month, from the HSCA Active Locations files. The CQC data is
+    national; a change belongs to the council of the warehouse (int_councils) whose code the
+    location's local authority maps to (int_la_lookup, through int_cqc_locations_monthly).
     - `opened`: in this month's file, not in the previous calendar month's file (anywhere in
       England), and in the council's area this month.
     - `closed`: in the previous calendar month's file in the council's area, not in this month's.
@@ -17,6 +19,10 @@ service_types as (
     select * from {{ ref('stg_cqc__hsca_location_service_types') }}
 ),
 
+councils as (
+    select * from {{ ref('int_councils') }}
+),
+
 hsca_months as (
     select distinct month from locations
 ),
@@ -32,6 +38,7 @@ compared_months as (
 
 opened as (
     select
+        councils.council_code,
         compared_months.month,
         'opened' as change,
         current_file.month as seen_month,
@@ -39,16 +46,18 @@ opened as (
     from compared_months
     inner join locations as current_file
         on current_file.month = compared_months.month
-    where current_file.la_code = '{{ var("council_code") }}'
-      and not exists (
-          select 1 from locations as previous_file
-          where previous_file.month = compared_months.previous_month
-            and previous_file.location_id = current_file.location_id
-      )
+    inner join councils
+        on councils.council_code = current_file.la_code
+    where not exists (
+        select 1 from locations as previous_file
+        where previous_file.month = compared_months.previous_month
+          and previous_file.location_id = current_file.location_id
+    )
 ),
 
 closed as (
     select
+        councils.council_code,
         compared_months.month,
         'closed' as change,
         previous_file.month as seen_month,
@@ -56,12 +65,13 @@ closed as (
     from compared_months
     inner join locations as previous_file
         on previous_file.month = compared_months.previous_month
-    where previous_file.la_code = '{{ var("council_code") }}'
-      and not exists (
-          select 1 from locations as current_file
-          where current_file.month = compared_months.month
-            and current_file.location_id = previous_file.location_id
-      )
+    inner join councils
+        on councils.council_code = previous_file.la_code
+    where not exists (
+        select 1 from locations as current_file
+        where current_file.month = compared_months.month
+          and current_file.location_id = previous_file.location_id
+    )
 ),
 
 changes as (
@@ -72,12 +82,13 @@ changes as (
 
 final as (
     select
+        changes.council_code,
         changes.month,
         changes.location_id,
         changes.change,
         service_types.service_type,
         cast(locations.care_home_beds as bigint)   as beds,
-        '{{ var("council_code") }}'                 as area_code,
+        changes.council_code                        as area_code,
         locations.location_name,
         locations.provider_id,
         locations.provider_name,

@@ -1,10 +1,12 @@
-{#- CQC care market per month x CQC service type x area (the council, its region, England), from
-    the month's HSCA Active Locations file.
-    - A location is in the council when its `Location Local Authority` maps to var council_code
+{#- CQC care market per council x month x CQC service type x area (the council, its region,
+    England), from the month's HSCA Active Locations file. The CQC data is national: each council
+    of the warehouse (int_councils) gets its own three areas, and an area's measures are computed
+    once (a region or England shared by several councils has the same values for each).
+    - A location is in the council when its `Location Local Authority` maps to the council's code
       (int_la_lookup); in the council's region when its `Location Region` maps to that region; every
       location in the file is in England (var england_code). The council's region is var
-      region_code when set (ASCW_REGION), else the region the CQC directory gives the council's
-      own local authority (int_la_lookup); with neither, the mart has no region rows.
+      region_code when set (ASCW_REGION), else the region the CQC directory gives that council's
+      own local authority (int_la_lookup); with neither, the council has no region rows.
     - A location counts once under each service type it is registered for (flag `Y`), so a care
       home with and without nursing counts in both rows, with all its beds in both.
     - Dormant locations (`Dormant (Y/N)` = Y: registered but not providing care) are left out of
@@ -25,30 +27,38 @@ la_lookup as (
     select * from {{ ref('int_la_lookup') }}
 ),
 
-council_region as (
-    select coalesce(
-        nullif('{{ var("region_code") }}', ''),
-        (select min(region_code) from la_lookup where la_code = '{{ var("council_code") }}')
-    ) as region_code
+councils as (
+    select * from {{ ref('int_councils') }}
 ),
 
-areas as (
-    select *
-    from (values
-        ('{{ var("council_code") }}', 'council'),
-        ('{{ var("england_code") }}', 'england')
-    ) as areas (area_code, area_type)
+council_regions as (
+    select
+        councils.council_code,
+        coalesce(
+            nullif('{{ var("region_code") }}', ''),
+            (select min(la_lookup.region_code) from la_lookup where la_lookup.la_code = councils.council_code)
+        ) as region_code
+    from councils
+),
+
+council_areas as (
+    select council_code, council_code as area_code, 'council' as area_type from councils
     union all
-    select region_code, 'region' from council_region where region_code is not null
+    select council_code, '{{ var("england_code") }}' as area_code, 'england' as area_type from councils
+    union all
+    select council_code, region_code as area_code, 'region' as area_type
+    from council_regions where region_code is not null
 ),
 
+-- Each location in each area some council publishes (national rows: once per area, not per
+-- council).
 location_areas as (
-    select month, location_id, '{{ var("council_code") }}' as area_code
-    from locations where la_code = '{{ var("council_code") }}'
+    select month, location_id, la_code as area_code
+    from locations where la_code in (select council_code from councils)
     union all
-    select locations.month, locations.location_id, council_region.region_code as area_code
+    select month, location_id, region_code as area_code
     from locations
-    inner join council_region on locations.region_code = council_region.region_code
+    where region_code in (select region_code from council_regions where region_code is not null)
     union all
     select month, location_id, '{{ var("england_code") }}' as area_code
     from locations
@@ -90,13 +100,19 @@ measures as (
 ),
 
 grid as (
-    select distinct service_types.month, service_types.service_type, areas.area_code, areas.area_type
+    select distinct
+        council_areas.council_code,
+        service_types.month,
+        service_types.service_type,
+        council_areas.area_code,
+        council_areas.area_type
     from service_types
-    cross join areas
+    cross join council_areas
 ),
 
 counts as (
     select
+        grid.council_code,
         grid.month,
         grid.service_type,
         grid.area_code,
@@ -118,6 +134,7 @@ counts as (
 
 final as (
     select
+        council_code,
         month,
         service_type,
         area_code,

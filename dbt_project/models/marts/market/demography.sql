@@ -1,6 +1,8 @@
 {#- One row per area found in the ONS reference files (Census 2021 TS007A and TS038, mid-year
     estimates of any year): the council, the other local authorities present and the comparators
     (England E92000001, England and Wales K04000001, regions) when present.
+    - One set of rows per council of the warehouse (int_councils): the figures are national and
+      the same for every council; area_type `council` marks that council's own row.
     - population_2021: Census 2021 usual residents (TS007A `Age: Total`).
     - disabled_pct_2021: TS038 `Disabled under the Equality Act` / `All usual residents` x 100.
     - growth_2011_2021_pct: mid-year estimates, GENDER_NAME Total, C_AGE_NAME All Ages,
@@ -33,6 +35,10 @@ areas as (
     qualify row_number() over (partition by area_code order by (area_name is null), priority, area_name) = 1
 ),
 
+councils as (
+    select * from {{ ref('int_councils') }}
+),
+
 mye as (
     select
         area_code,
@@ -44,10 +50,11 @@ mye as (
 
 final as (
     select
+        councils.council_code,
         areas.area_code,
         areas.area_name,
         case
-            when areas.area_code = '{{ var("council_code") }}' then 'council'
+            when areas.area_code = councils.council_code then 'council'
             when left(areas.area_code, 3) in ('E92', 'K04', 'K03', 'K02', 'W92') then 'country'
             when left(areas.area_code, 3) = 'E12' then 'region'
             else 'local_authority'
@@ -61,7 +68,8 @@ final as (
         cast(mye.mye_population_2021 as bigint)                                          as mye_population_2021,
         100.0 * (mye.mye_population_2021 - mye.mye_population_2011)
               / nullif(mye.mye_population_2011, 0)                                       as growth_2011_2021_pct
-    from areas
+    from councils
+    cross join areas
     left join ts007a on ts007a.area_code = areas.area_code
     left join ts038 on ts038.area_code = areas.area_code
     left join mye on mye.area_code = areas.area_code

@@ -1,6 +1,7 @@
 {#- MPS older people by service type: the client_base_annual measures for people aged 65+ at
-    31 March, per financial year x service type = the rung group of the line's care-ladder rung
-    (seed care_ladder_rungs: Direct Payments, Home Care, Nursing, Residential, Other).
+    31 March, per council x financial year x service type = the rung group of the line's
+    care-ladder rung (seed care_ladder_rungs: Direct Payments, Home Care, Nursing, Residential,
+    Other); every measure is the council's own.
     - people: distinct people 65+ with a line of that group active on 31 March (a person with
       lines in two groups counts in both); Total: distinct people 65+ with any active line (each
       person once, so Total can be below the sum of the group rows).
@@ -32,22 +33,24 @@ service_types as (
 
 by_group as (
     select
+        council_code,
         financial_year,
         rung_group                                                  as service_type,
         count(distinct person_id) filter (where active_at_year_end) as people,
         sum(cost_days)                                              as cost_days
     from line_years
-    group by financial_year, rung_group
+    group by council_code, financial_year, rung_group
 ),
 
 total as (
     select
+        council_code,
         financial_year,
         'Total'                                                     as service_type,
         count(distinct person_id) filter (where active_at_year_end) as people,
         sum(cost_days)                                              as cost_days
     from line_years
-    group by financial_year
+    group by council_code, financial_year
 ),
 
 measures as (
@@ -58,6 +61,7 @@ measures as (
 
 costed as (
     select
+        financial_years.council_code,
         financial_years.financial_year,
         service_types.service_type,
         financial_years.months_loaded,
@@ -66,12 +70,14 @@ costed as (
     from financial_years
     cross join service_types
     left join measures
-        on measures.financial_year = financial_years.financial_year
+        on measures.council_code = financial_years.council_code
+       and measures.financial_year = financial_years.financial_year
        and measures.service_type = service_types.service_type
 ),
 
 final as (
     select
+        council_code,
         financial_year,
         service_type,
         people,
