@@ -64,6 +64,7 @@ def _second_council(first: Path, dest: Path) -> None:
         for ft in FILE_TYPES.values():
             select = SECOND_COUNCIL_ROWS.get(ft.raw_table, f'select * from first.raw."{ft.raw_table}"')
             con.execute(f'create table raw."{ft.raw_table}" as {select}')
+        con.execute("create table raw._load_log as select * from first.raw._load_log")
     finally:
         con.close()
 
@@ -137,3 +138,32 @@ def test_a_region_warehouse_has_a_row_per_council_in_every_council_scoped_mart(b
                 assert councils == {FIRST, SECOND}, mart
     finally:
         con.close()
+
+
+def _council_with_files(path: Path, files: list[tuple[str, str | None, str]]) -> Path:
+    """An empty warehouse whose load log shows `files` (file type, month, SHA-256) loaded."""
+    from sources.loader import ensure_raw_schema
+
+    con = duckdb.connect(str(path))
+    try:
+        ensure_raw_schema(con)
+        for i, (file_type, month, sha) in enumerate(files):
+            con.execute("insert into raw._load_log (load_id, file_type, month, file, sha256, status, loaded_at)"
+                        " values (?, ?, ?, ?, ?, 'loaded', now())", [f"l{i}", file_type, month, "f.csv", sha])
+    finally:
+        con.close()
+    return path
+
+
+def test_a_region_warehouse_refuses_councils_that_loaded_different_national_files(tmp_path: Path) -> None:
+    from orchestration.region_warehouse import NationalFilesDiffer
+
+    cqc = ("cqc_hsca_active_locations", "2024-03-01", "aaa")
+    own = ("las_cld", "2024-03-01", "own file")  # council-scoped: may differ
+    a = _council_with_files(tmp_path / "a.duckdb", [cqc, ("mye_population", None, "m"), own])
+    b = _council_with_files(tmp_path / "b.duckdb", [cqc, ("mye_population", None, "m"), (*own[:2], "other")])
+    c = _council_with_files(tmp_path / "c.duckdb", [(*cqc[:2], "bbb"), ("mye_population", None, "m")])
+    assert combine_councils(tmp_path / "ab.duckdb", {"A": a, "B": b})["las_cld"] == 0
+    with pytest.raises(NationalFilesDiffer, match=r"C and A loaded different national files \(cqc_hsca_active_locations 2024-03-01\)"):
+        combine_councils(tmp_path / "ac.duckdb", {"A": a, "C": c})
+    assert combine_councils(tmp_path / "ac.duckdb", {"A": a, "C": c}, national="first")["las_cld"] == 0
