@@ -96,7 +96,6 @@ def combine_councils(target: Path, councils: Mapping[str, Path], national: str =
         con.close()
 
 
-
 def mart_digests(db: Path, council: str | None = None, where: Mapping[str, str] | None = None) -> dict[str, str]:
     """Mart name -> an order-independent digest of its rows without `council_code`, only
     `council`'s rows when given (and those matching `where[mart]`, a SQL condition, when given):

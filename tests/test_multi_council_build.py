@@ -22,9 +22,10 @@ from sources.contracts import COUNCIL_SCOPED_FILE_TYPES, FILE_TYPES
 FIRST = "E06000023"  # the test suite's generated council (Bristol)
 SECOND = "E06000022"  # Bath and North East Somerset: its own CQC area, region and population
 
-# The second council's raw rows, from the first's: 1 person in 5 left out, a third of the rest
-# 7 years older, odd-numbered lines' weekly cost doubled, the first council's code replaced
-# wherever a row names it, half the survey respondents, every KPI target 1 higher.
+# The second council's raw rows, from the first's: 1 person in 5 left out (with their lines and
+# payments), a third of the rest 7 years older, odd-numbered lines' weekly cost doubled, the first
+# council's code replaced wherever a row names it, a quarter of the payments left out, half the
+# survey respondents, every KPI target 1 higher.
 _PERSON = '"LA Person Unique Identifier"'
 _KEPT = f"hash({_PERSON}) % 5 <> 0"
 SECOND_COUNCIL_ROWS: dict[str, str] = {
