@@ -258,7 +258,7 @@ def shared_build_probe(works: dict[str, Path], probe: Path) -> None:
     if rc:
         sys.stderr.write(out_text[-3000:] + "\n")
     if not same:
-        return
+        return  # the region warehouse is kept for a look at what differs
     shutil.rmtree(probe)
 
 

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from dbt_helpers import run_dbt
+from orchestration.pack.tables import mart_columns
 from orchestration.region_warehouse import MULTI_COUNCIL_ENV, combine_councils
 from pipeline_helpers import Site
 from sources.contracts import COUNCIL_SCOPED_FILE_TYPES, FILE_TYPES
@@ -78,9 +79,7 @@ def _marts(db: Path, council: str | None = None) -> dict[str, list[tuple]]:
             "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
         out = {}
         for t in tables:
-            cols = [r[0] for r in con.execute(
-                "select column_name from information_schema.columns where table_schema = 'marts'"
-                " and table_name = ? order by ordinal_position", [t]).fetchall()]
+            cols = mart_columns(con, t) or []
             keep = ", ".join(f'"{c}"' for c in cols if c != "council_code")
             where = f"where council_code = '{council}'" if council and "council_code" in cols else ""
             out[t] = sorted(con.execute(f'select {keep} from marts."{t}" {where}').fetchall(), key=repr)

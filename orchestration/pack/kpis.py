@@ -70,7 +70,7 @@ def _rows(con: duckdb.DuckDBPyConnection, ctx: PackContext, where: str) -> tuple
     have = mart_columns(con, "kpi_monthly") or []
     measures = [c for c in ("value", "target", "rag", "numerator", "denominator") if c in have]
     extra = [c for c in ("kpi", "kpi_name", "unit", "direction") if c in have]
-    where, params = for_council(con, "kpi_monthly", ctx, where, [ctx.month])
+    where, params = for_council(have, ctx, where, [ctx.month])
     rows = query(con, f"select month, kpi_code, age_band, {', '.join(measures + extra)} from marts.kpi_monthly {where}",
                  params)
     for r in rows:

@@ -6,7 +6,7 @@ Every builder returns a `PublishedTable` whose rows are already suppressed (hidd
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -104,11 +104,12 @@ def mart_columns(con: duckdb.DuckDBPyConnection, mart: str) -> list[str] | None:
     return [r[0] for r in rows] or None
 
 
-def for_council(con: duckdb.DuckDBPyConnection, mart: str, ctx: PackContext, where: str = "",
+def for_council(have: Collection[str], ctx: PackContext, where: str = "",
                 params: Sequence[Any] = ()) -> tuple[str, list[Any]]:
     """`where` (a WHERE clause or "") and its `params`, narrowed to the pack's council when the mart
-    has the council key (a region warehouse holds several councils; a council's own, one)."""
-    if "council_code" not in (mart_columns(con, mart) or []):
+    (whose columns are `have`) has the council key (a region warehouse holds several councils; a
+    council's own, one)."""
+    if "council_code" not in have:
         return where, list(params)
     where = f"{where} and council_code = ?" if where else "where council_code = ?"
     return where, [*params, ctx.council]
@@ -177,7 +178,7 @@ def care_ladder(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> PublishedTa
             "pct_spend", "pct_activity", "weekly_hours"]
     have = set(mart_columns(con, "care_ladder_monthly") or [])
     cols = [c for c in cols if c in have]
-    where, params = for_council(con, "care_ladder_monthly", ctx, "where month = ?", [ctx.month])
+    where, params = for_council(have, ctx, "where month = ?", [ctx.month])
     rows = query(con, f"select {', '.join(cols)} from marts.care_ladder_monthly {where}", params)
     tier3 = [r for r in rows if r.get("tier") == 3 or (r.get("tier") is None and r["care_ladder_rung"] in TIER3_RUNGS)]
     for band in sorted({r["age_band"] for r in tier3}, key=lambda b: _order(b, AGE_ORDER)):
@@ -221,7 +222,7 @@ def provider_concentration(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> 
             "largest_supplier_share_pct", "single_supplier_dependency", "out_of_area_placements"]
     have = set(mart_columns(con, "provider_concentration_monthly") or [])
     cols = [c for c in cols if c in have]  # largest_supplier_id is deliberately not published
-    where, params = for_council(con, "provider_concentration_monthly", ctx, "where month = ?", [ctx.month])
+    where, params = for_council(have, ctx, "where month = ?", [ctx.month])
     rows = query(con, f"select {', '.join(cols)} from marts.provider_concentration_monthly {where}", params)
     rows.sort(key=lambda r: _order(r["care_ladder_rung"], RUNG_ORDER))
     people = [c for c in PLACEMENT_PEOPLE if c in cols]
@@ -269,7 +270,7 @@ def _annual_people_table(
         (c for c in have if c not in ("financial_year", *measures_all) and is_published_column(c)), group_candidates[0])
     measures = [c for c in measures_all if c in have]
     loaded = ", months_loaded" if "months_loaded" in have else ""
-    where, params = for_council(con, mart, ctx)
+    where, params = for_council(have, ctx)
     rows = query(con, f"select financial_year, {group_col}, {', '.join(measures)}{loaded} from marts.{mart} {where}",
                  params)
     years = latest_financial_years(rows, ctx)
@@ -321,7 +322,7 @@ def _generic(
     have = mart_columns(con, mart) or []
     cols = [c for c in have if c != "month" and is_published_column(c)]
     select_list = ", ".join('"' + c + '"' for c in cols)
-    where, params = for_council(con, mart, ctx, where, params)
+    where, params = for_council(have, ctx, where, params)
     rows = query(con, f"select {select_list} from marts.{mart} {where}", params)
     if add_area_name and "area_code" in cols and "area_name" not in cols:
         cols.insert(cols.index("area_code") + 1, "area_name")
@@ -399,7 +400,7 @@ def care_home_admissions(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> Pu
     cols = ["financial_year", "age_band",
             *[c for c in ("admissions", "population", "population_year", "per_100k") if c in have]]
     loaded = ", months_loaded" if "months_loaded" in have else ""
-    where, params = for_council(con, "care_home_admissions_annual", ctx)
+    where, params = for_council(have, ctx)
     rows = query(con, f"select {', '.join(cols)}{loaded} from marts.care_home_admissions_annual {where}", params)
     years = latest_financial_years(rows, ctx)
     rows = [{**r, "financial_year": str(r["financial_year"]), "status": fy_status(r.get("months_loaded"))}
