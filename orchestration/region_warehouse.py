@@ -8,13 +8,11 @@ the rows its own warehouse would give it (tests/test_multi_council_build.py). db
 region build leaves dbt's unit tests out (`--exclude-resource-type unit_test`): their given rows
 have no `_council`; they test the models' logic, which each council's own build runs.
 
-`combine_councils` fills a region warehouse's raw schema from councils' own warehouses: the
-council-scoped tables (contracts.COUNCIL_SCOPED_FILE_TYPES) as the union of every council's rows
-with `_council` set; the national ones (CQC, ONS) from the first council's. National files are the
-same for every council (one CQC directory, one ONS release), so by default the councils' load logs
-must show the same files (SHA-256) for every national file type and month; `national="first"`
-takes the first council's whatever the others loaded (the benchmark's generated councils each get
-a CQC directory of their own area: see bench/benchmark.py). The councils' warehouses are only read.
+`combine_councils` fills a region warehouse's raw schema from councils' own warehouses: every raw
+table as the union of every council's rows, each with `_council` set. That includes the CQC and
+ONS tables: a council may load the national files or ones filtered to its area (the real CQC
+sample is Lincolnshire's), so each council's CQC and ONS rows stay its own and its CQC and
+demography marts come from exactly the files it loaded. The councils' warehouses are only read.
 """
 from __future__ import annotations
 
@@ -24,39 +22,18 @@ from pathlib import Path
 import duckdb
 
 from orchestration.gates.sqlutil import q as _quote
-from sources.contracts import COUNCIL_COLUMN, COUNCIL_SCOPED_FILE_TYPES, FILE_TYPES, RAW_SCHEMA
+from sources.contracts import COUNCIL_COLUMN, FILE_TYPES, RAW_SCHEMA
 from sources.csv_io import sql_string as duckdb_literal
 
 MULTI_COUNCIL_ENV = "ASCW_MULTI_COUNCIL"
 
 
-class NationalFilesDiffer(ValueError):
-    """The councils of a region loaded different national files (CQC, ONS)."""
-
-
-def national_files(con: duckdb.DuckDBPyConnection, alias: str) -> set[tuple[str, str, str]]:
-    """(file type, month, SHA-256) of the national files whose rows a council's raw tables hold:
-    the latest load of each national file type and month (reference files: month '')."""
-    scoped = [ft.key for ft in COUNCIL_SCOPED_FILE_TYPES]
-    rows = con.execute(
-        f"select file_type, coalesce(cast(month as varchar), ''), sha256 from {alias}.{RAW_SCHEMA}._load_log"
-        " where status in ('loaded', 'unchanged') and not list_contains(?, file_type)"
-        " qualify row_number() over (partition by file_type, month order by loaded_at desc) = 1",
-        [scoped],
-    ).fetchall()
-    return {(str(t), str(m), str(h)) for t, m, h in rows}
-
-
-def combine_councils(target: Path, councils: Mapping[str, Path], national: str = "same") -> dict[str, int]:
+def combine_councils(target: Path, councils: Mapping[str, Path]) -> dict[str, int]:
     """Create (or replace) the raw tables of `target` from the councils' warehouses
-    (council code -> DuckDB file). Returns rows per raw table. `national`: "same" (the councils
-    must have loaded the same national files, else NationalFilesDiffer naming the first
-    difference) or "first" (the first council's national rows, unchecked)."""
+    (council code -> DuckDB file), each council's rows with `_council` = its code.
+    Returns rows per raw table."""
     if not councils:
         raise ValueError("combine_councils: no councils")
-    if national not in ("same", "first"):
-        raise ValueError(f"combine_councils: national must be 'same' or 'first', not {national!r}")
-    scoped = {ft.raw_table for ft in COUNCIL_SCOPED_FILE_TYPES}
     con = duckdb.connect(str(target))
     try:
         aliases = {}
@@ -64,29 +41,14 @@ def combine_councils(target: Path, councils: Mapping[str, Path], national: str =
             alias = f"council_{i}"
             con.execute(f"ATTACH {duckdb_literal(str(path))} AS {alias} (READ_ONLY)")
             aliases[code] = alias
-        first_code, first = next(iter(aliases.items()))
-        if national == "same":
-            expected = national_files(con, first)
-            for code, alias in aliases.items():
-                differ = sorted(expected ^ national_files(con, alias))
-                if differ:
-                    kind, month, _ = differ[0]
-                    raise NationalFilesDiffer(
-                        f"{code} and {first_code} loaded different national files ({kind}"
-                        f"{' ' + month if month else ''}): a region warehouse needs the same CQC and"
-                        " ONS files in every council's landing"
-                    )
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
         rows: dict[str, int] = {}
         for ft in FILE_TYPES.values():
             table = f"{RAW_SCHEMA}.{_quote(ft.raw_table)}"
-            if ft.raw_table in scoped:
-                select = " UNION ALL ".join(
-                    f"SELECT *, {duckdb_literal(code)} AS {COUNCIL_COLUMN} FROM {alias}.{table}"
-                    for code, alias in aliases.items()
-                )
-            else:
-                select = f"SELECT * FROM {first}.{table}"
+            select = " UNION ALL ".join(
+                f"SELECT *, {duckdb_literal(code)} AS {COUNCIL_COLUMN} FROM {alias}.{table}"
+                for code, alias in aliases.items()
+            )
             con.execute(f"CREATE OR REPLACE TABLE {table} AS {select}")
             rows[ft.raw_table] = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         for alias in aliases.values():

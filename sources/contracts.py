@@ -463,18 +463,9 @@ FILE_TYPES: dict[str, FileType] = {
 
 RAW_SCHEMA = "raw"
 
-# File types whose rows belong to one council (its extracts and reference files). CQC and ONS
-# files are national: every council's landing holds the same ones. A region warehouse holding
-# several councils (orchestration/region_warehouse.py) keeps the council of each council-scoped
-# raw row in the lineage column ``_council``; dbt's staging models key on it.
-COUNCIL_SCOPED_FILE_TYPES: tuple[FileType, ...] = (
-    LAS_CLD,
-    CONTROCC_SERVICE_LINES,
-    CONTROCC_PAYMENTS,
-    ASCS_RESPONSES,
-    ELEMENT_RUNG_MAP,
-    KPI_TARGETS,
-)
+# A region warehouse holding several councils (orchestration/region_warehouse.py) keeps the
+# council of each raw row (extracts, reference files, and the CQC and ONS files it loaded) in the
+# lineage column ``_council``; dbt's staging models key on it.
 COUNCIL_COLUMN = "_council"
 
 

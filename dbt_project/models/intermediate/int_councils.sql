@@ -1,7 +1,7 @@
 {#- The councils the warehouse is built for, one row each: var council_code for a council's own
-    warehouse; in a region warehouse (var multi_council) every council with rows in the monthly
-    council-scoped raw tables. Models over national data (CQC, ONS) that publish per council
-    cross-join it. -#}
+    warehouse; in a region warehouse (var multi_council) every council with rows in the CLD or
+    ContrOCC service-line raw tables. The CQC market and demography marts give each of them its own
+    areas. -#}
 {%- if is_multi_council() %}
 with councils as (
     select distinct _council as council_code from {{ source('raw', 'las_cld') }}

@@ -108,7 +108,8 @@ cqc_rated as (
         count(distinct cqc_locations.cqc_location_id) as rated
     from cqc_locations
     inner join {{ ref('int_cqc_location_ratings_monthly') }} as ratings
-        on ratings.month = cqc_locations.month
+        on ratings.council_code = cqc_locations.council_code
+       and ratings.month = cqc_locations.month
        and ratings.location_id = cqc_locations.cqc_location_id
     where lower(ratings.overall_rating) in ('outstanding', 'good', 'requires improvement', 'inadequate')
     group by 1, 2, 3

@@ -1,4 +1,4 @@
-{#- One row per month x location in that month's Latest ratings file with an Overall-domain row:
+{#- One row per council x month x location in that month's Latest ratings file (the council's own) with an Overall-domain row:
     the location's Overall rating. Choice among the location's rows with Domain `Overall`:
       1. Service / Population Group `Overall` (the location-level rating) first;
       2. then a rating on CQC's four-point scale before a non-rating (`Not Rated`, ...);
@@ -15,13 +15,14 @@ with ratings as (
 
 ranked as (
     select
+        council_code,
         month,
         location_id,
         rating                                                    as overall_rating,
         service_population_group                                  as rating_source_group,
         publication_date,
         row_number() over (
-            partition by month, location_id
+            partition by council_code, month, location_id
             order by
                 case when lower(service_population_group) = 'overall' then 0 else 1 end,
                 case when rating in {{ cqc_rated_values() }} then 0 else 1 end,
@@ -40,6 +41,7 @@ ranked as (
 
 final as (
     select
+        council_code,
         month,
         location_id,
         overall_rating,

@@ -1,4 +1,5 @@
-{#- One row per month x CQC location in that month's HSCA Active Locations file, with the ONS code
+{#- One row per council x month x CQC location in that month's HSCA Active Locations file (the
+    council's own, as it loaded it), with the ONS code
     of its local authority (int_la_lookup) and of its region (`Location Region` through seed
     english_regions). A location listed twice in one file keeps its first line. `is_rated` is
     true when the HSCA `Location Latest Overall Rating` is one of the four ratings. -#}
@@ -17,11 +18,12 @@ regions as (
 deduplicated as (
     select *
     from hsca
-    qualify row_number() over (partition by month, location_id order by source_line) = 1
+    qualify row_number() over (partition by council_code, month, location_id order by source_line) = 1
 ),
 
 final as (
     select
+        deduplicated.council_code,
         deduplicated.month,
         deduplicated.location_id,
         deduplicated.location_name,
@@ -38,7 +40,8 @@ final as (
         regions.region_code
     from deduplicated
     left join la_lookup
-        on la_lookup.cqc_la_name = deduplicated.local_authority_name
+        on la_lookup.council_code = deduplicated.council_code
+       and la_lookup.cqc_la_name = deduplicated.local_authority_name
     left join regions
         on regions.region_key = {{ la_name_key('deduplicated.region_name') }}
 )

@@ -92,7 +92,8 @@ population_by_band as (
         sum(mye.population)       as population
     from financial_years
     inner join mye
-        on mye.year = financial_years.fy_start_year
+        on mye.council_code = financial_years.council_code
+       and mye.year = financial_years.fy_start_year
        and mye.area_code = financial_years.council_code
        and mye.sex = 'Total'
        and not mye.is_all_ages

@@ -1,9 +1,10 @@
 {#- Locations opening and closing in each council's area (council_code x month x location x
-    change x service type), month on month, from the HSCA Active Locations files. The CQC data is
-    national; a change belongs to the council of the warehouse (int_councils) whose code the
-    location's local authority maps to (int_la_lookup, through int_cqc_locations_monthly).
+    change x service type), month on month, from the HSCA Active Locations files each council
+    loaded (its own rows only); a change belongs to the council of the warehouse (int_councils)
+    whose code the location's local authority maps to (int_la_lookup, through
+    int_cqc_locations_monthly).
     - `opened`: in this month's file, not in the previous calendar month's file (anywhere in
-      England), and in the council's area this month.
+      that file), and in the council's area this month.
     - `closed`: in the previous calendar month's file in the council's area, not in this month's.
     - A month is compared only when the previous calendar month's HSCA file is loaded: the first
       loaded month (and a month after a gap) has no predecessor and emits no rows.
@@ -24,16 +25,18 @@ councils as (
 ),
 
 hsca_months as (
-    select distinct month from locations
+    select distinct council_code, month from locations
 ),
 
 compared_months as (
     select
+        hsca_months.council_code,
         hsca_months.month,
         cast(hsca_months.month - interval 1 month as date) as previous_month
     from hsca_months
     inner join hsca_months as previous
-        on previous.month = cast(hsca_months.month - interval 1 month as date)
+        on previous.council_code = hsca_months.council_code
+       and previous.month = cast(hsca_months.month - interval 1 month as date)
 ),
 
 opened as (
@@ -45,12 +48,15 @@ opened as (
         current_file.location_id
     from compared_months
     inner join locations as current_file
-        on current_file.month = compared_months.month
+        on current_file.council_code = compared_months.council_code
+       and current_file.month = compared_months.month
     inner join councils
-        on councils.council_code = current_file.la_code
+        on councils.council_code = current_file.council_code
+       and councils.council_code = current_file.la_code
     where not exists (
         select 1 from locations as previous_file
-        where previous_file.month = compared_months.previous_month
+        where previous_file.council_code = compared_months.council_code
+          and previous_file.month = compared_months.previous_month
           and previous_file.location_id = current_file.location_id
     )
 ),
@@ -64,12 +70,15 @@ closed as (
         previous_file.location_id
     from compared_months
     inner join locations as previous_file
-        on previous_file.month = compared_months.previous_month
+        on previous_file.council_code = compared_months.council_code
+       and previous_file.month = compared_months.previous_month
     inner join councils
-        on councils.council_code = previous_file.la_code
+        on councils.council_code = previous_file.council_code
+       and councils.council_code = previous_file.la_code
     where not exists (
         select 1 from locations as current_file
-        where current_file.month = compared_months.month
+        where current_file.council_code = compared_months.council_code
+          and current_file.month = compared_months.month
           and current_file.location_id = previous_file.location_id
     )
 ),
@@ -97,10 +106,12 @@ final as (
         changes.seen_month
     from changes
     inner join locations
-        on locations.month = changes.seen_month
+        on locations.council_code = changes.council_code
+       and locations.month = changes.seen_month
        and locations.location_id = changes.location_id
     left join service_types
-        on service_types.month = changes.seen_month
+        on service_types.council_code = changes.council_code
+       and service_types.month = changes.seen_month
        and service_types.location_id = changes.location_id
 )
 

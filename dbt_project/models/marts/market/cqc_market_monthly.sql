@@ -1,7 +1,8 @@
 {#- CQC care market per council x month x CQC service type x area (the council, its region,
-    England), from the month's HSCA Active Locations file. The CQC data is national: each council
-    of the warehouse (int_councils) gets its own three areas, and an area's measures are computed
-    once (a region or England shared by several councils has the same values for each).
+    England), from the month's HSCA Active Locations file that council loaded: each council of the
+    warehouse (int_councils) gets its own three areas, computed from its own CQC rows (councils
+    may load the national file or one filtered to their area, so a region warehouse never mixes
+    one council's CQC rows into another's figures).
     - A location is in the council when its `Location Local Authority` maps to the council's code
       (int_la_lookup); in the council's region when its `Location Region` maps to that region; every
       location in the file is in England (var england_code). The council's region is var
@@ -36,7 +37,10 @@ council_regions as (
         councils.council_code,
         coalesce(
             nullif('{{ var("region_code") }}', ''),
-            (select min(la_lookup.region_code) from la_lookup where la_lookup.la_code = councils.council_code)
+            (
+                select min(la_lookup.region_code) from la_lookup
+                where la_lookup.council_code = councils.council_code and la_lookup.la_code = councils.council_code
+            )
         ) as region_code
     from councils
 ),
@@ -50,22 +54,24 @@ council_areas as (
     from council_regions where region_code is not null
 ),
 
--- Each location in each area some council publishes (national rows: once per area, not per
--- council).
+-- Each location of a council's CQC file in each of that council's areas.
 location_areas as (
-    select month, location_id, la_code as area_code
-    from locations where la_code in (select council_code from councils)
+    select council_code, month, location_id, la_code as area_code
+    from locations where la_code = council_code
     union all
-    select month, location_id, region_code as area_code
+    select locations.council_code, locations.month, locations.location_id, locations.region_code as area_code
     from locations
-    where region_code in (select region_code from council_regions where region_code is not null)
+    inner join council_regions
+        on council_regions.council_code = locations.council_code
+       and council_regions.region_code = locations.region_code
     union all
-    select month, location_id, '{{ var("england_code") }}' as area_code
+    select council_code, month, location_id, '{{ var("england_code") }}' as area_code
     from locations
 ),
 
 location_rows as (
     select
+        location_areas.council_code,
         location_areas.month,
         service_types.service_type,
         location_areas.area_code,
@@ -75,15 +81,18 @@ location_rows as (
         locations.is_rated
     from location_areas
     inner join locations
-        on locations.month = location_areas.month
+        on locations.council_code = location_areas.council_code
+       and locations.month = location_areas.month
        and locations.location_id = location_areas.location_id
     inner join service_types
-        on service_types.month = location_areas.month
+        on service_types.council_code = location_areas.council_code
+       and service_types.month = location_areas.month
        and service_types.location_id = location_areas.location_id
 ),
 
 measures as (
     select
+        council_code,
         month,
         service_type,
         area_code,
@@ -96,7 +105,7 @@ measures as (
         count(*) filter (where not is_dormant and overall_rating = 'Requires improvement') as requires_improvement,
         count(*) filter (where not is_dormant and overall_rating = 'Inadequate')           as inadequate
     from location_rows
-    group by month, service_type, area_code
+    group by council_code, month, service_type, area_code
 ),
 
 grid as (
@@ -107,7 +116,8 @@ grid as (
         council_areas.area_code,
         council_areas.area_type
     from service_types
-    cross join council_areas
+    inner join council_areas
+        on council_areas.council_code = service_types.council_code
 ),
 
 counts as (
@@ -127,7 +137,8 @@ counts as (
         cast(coalesce(measures.dormant_locations, 0) as bigint)     as dormant_locations
     from grid
     left join measures
-        on measures.month = grid.month
+        on measures.council_code = grid.council_code
+       and measures.month = grid.month
        and measures.service_type = grid.service_type
        and measures.area_code = grid.area_code
 ),

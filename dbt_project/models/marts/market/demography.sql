@@ -1,8 +1,9 @@
 {#- One row per area found in the ONS reference files (Census 2021 TS007A and TS038, mid-year
     estimates of any year): the council, the other local authorities present and the comparators
     (England E92000001, England and Wales K04000001, regions) when present.
-    - One set of rows per council of the warehouse (int_councils): the figures are national and
-      the same for every council; area_type `council` marks that council's own row.
+    - One set of rows per council of the warehouse (int_councils), from the ONS files that council
+      loaded (its own rows: a region warehouse never mixes councils' files); area_type `council`
+      marks that council's own row.
     - population_2021: Census 2021 usual residents (TS007A `Age: Total`).
     - disabled_pct_2021: TS038 `Disabled under the Equality Act` / `All usual residents` x 100.
     - growth_2011_2021_pct: mid-year estimates, GENDER_NAME Total, C_AGE_NAME All Ages,
@@ -16,23 +17,23 @@ ts038 as (
 ),
 
 mye_all_ages as (
-    select area_code, area_name, year, population
+    select council_code, area_code, area_name, year, population
     from {{ ref('stg_ons__mye_population') }}
     where sex = 'Total' and is_all_ages
 ),
 
 names as (
-    select area_code, area_name, 1 as priority from ts007a
+    select council_code, area_code, area_name, 1 as priority from ts007a
     union all
-    select area_code, area_name, 2 as priority from ts038
+    select council_code, area_code, area_name, 2 as priority from ts038
     union all
-    select area_code, area_name, 3 as priority from mye_all_ages
+    select council_code, area_code, area_name, 3 as priority from mye_all_ages
 ),
 
 areas as (
-    select area_code, area_name
+    select council_code, area_code, area_name
     from names
-    qualify row_number() over (partition by area_code order by (area_name is null), priority, area_name) = 1
+    qualify row_number() over (partition by council_code, area_code order by (area_name is null), priority, area_name) = 1
 ),
 
 councils as (
@@ -41,11 +42,12 @@ councils as (
 
 mye as (
     select
+        council_code,
         area_code,
         max(population) filter (where year = 2011) as mye_population_2011,
         max(population) filter (where year = 2021) as mye_population_2021
     from mye_all_ages
-    group by area_code
+    group by council_code, area_code
 ),
 
 final as (
@@ -69,10 +71,14 @@ final as (
         100.0 * (mye.mye_population_2021 - mye.mye_population_2011)
               / nullif(mye.mye_population_2011, 0)                                       as growth_2011_2021_pct
     from councils
-    cross join areas
-    left join ts007a on ts007a.area_code = areas.area_code
-    left join ts038 on ts038.area_code = areas.area_code
-    left join mye on mye.area_code = areas.area_code
+    inner join areas
+        on areas.council_code = councils.council_code
+    left join ts007a
+        on ts007a.council_code = areas.council_code and ts007a.area_code = areas.area_code
+    left join ts038
+        on ts038.council_code = areas.council_code and ts038.area_code = areas.area_code
+    left join mye
+        on mye.council_code = areas.council_code and mye.area_code = areas.area_code
 )
 
 select * from final

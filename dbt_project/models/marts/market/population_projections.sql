@@ -1,5 +1,5 @@
-{#- ONS subnational population projections (persons, component Population) per area x projection
-    year: people aged 65+, 75+ and 85+ (single years of age summed; `90 and over` counts in all
+{#- ONS subnational population projections (persons, component Population) per council x area x
+    projection year, from the projections file that council loaded: people aged 65+, 75+ and 85+ (single years of age summed; `90 and over` counts in all
     three) and all ages (the `All ages` row, else the sum of the single years). -#}
 with snpp as (
     select *
@@ -10,6 +10,7 @@ with snpp as (
 
 final as (
     select
+        council_code,
         area_code,
         max(area_name)                                                        as area_name,
         year,
@@ -21,10 +22,11 @@ final as (
             sum(population) filter (where not is_all_ages and age is not null)
         )                                                                     as pop_all_ages
     from snpp
-    group by area_code, year
+    group by council_code, area_code, year
 )
 
 select
+    council_code,
     area_code,
     area_name,
     year,

@@ -10,7 +10,7 @@ with source as (
 
 contract_flags as (
     unpivot (
-        select _month, "Location ID", columns('^Service type - ')
+        select {{ council_of_row() }} as council_code, _month, "Location ID", columns('^Service type - ')
         from source
     )
     on columns('^Service type - ')
@@ -19,6 +19,7 @@ contract_flags as (
 
 extra_flags as (
     select
+        {{ council_of_row('source') }} as council_code,
         source._month,
         source."Location ID",
         flags.key                as flag_name,
@@ -28,13 +29,15 @@ extra_flags as (
 ),
 
 flags as (
-    select _month, "Location ID", flag_name, cast(flag_value as varchar) as flag_value from contract_flags
+    select council_code, _month, "Location ID", flag_name, cast(flag_value as varchar) as flag_value
+    from contract_flags
     union all
-    select _month, "Location ID", flag_name, flag_value from extra_flags
+    select council_code, _month, "Location ID", flag_name, flag_value from extra_flags
 ),
 
 final as (
     select distinct
+        council_code,
         cast(_month as date)                                        as month,
         trim("Location ID")                                         as location_id,
         trim(substr(trim(flag_name), length('Service type - ') + 1)) as service_type

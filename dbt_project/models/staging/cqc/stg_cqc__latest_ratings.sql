@@ -7,6 +7,7 @@ with source as (
 
 renamed as (
     select
+        {{ council_of_row() }}                                      as council_code,
         cast(_month as date)                                        as month,
         trim("Location ID")                                         as location_id,
         nullif(trim("Location ODS Code"), '')                       as location_ods_code,

@@ -5,6 +5,7 @@ with source as (
 
 renamed as (
     select
+        {{ council_of_row() }}                                      as council_code,
         trim("geography code")                                                                  as area_code,
         trim("geography")                                                                       as area_name,
         cast("date" as integer)                                                                 as census_year,

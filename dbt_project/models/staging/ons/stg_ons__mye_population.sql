@@ -8,6 +8,7 @@ with source as (
 
 renamed as (
     select
+        {{ council_of_row() }}                                      as council_code,
         trim("GEOGRAPHY_CODE")                                               as area_code,
         nullif(trim("GEOGRAPHY_NAME"), '')                                   as area_name,
         cast("DATE_NAME" as integer)                                         as year,

@@ -7,6 +7,7 @@ with source as (
 
 renamed as (
     select
+        {{ council_of_row() }}                                      as council_code,
         trim("AREA_CODE")                                                      as area_code,
         nullif(trim("AREA_NAME"), '')                                          as area_name,
         nullif(trim("COMPONENT"), '')                                          as component,
