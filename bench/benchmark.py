@@ -133,14 +133,15 @@ def region_summary(stdout: str) -> list[tuple[str, str, float]]:
             for m in map(REGION_LINE.match, stdout.splitlines()) if m and m.group(1) != "Council"]
 
 
-def run_region(root: Path, work_root: Path, which: list[str], workers: int) -> tuple[float, list[Run]]:
-    """Every council under `root` by one `ascw refresh-region` (imports once, forks a child per
-    council): the command's wall clock and one Run per council from its summary line and log
-    (peak memory: the largest process of the tree, shared by all; the command's CPU time split
-    evenly between the councils)."""
+def run_region(root: Path, work_root: Path, which: list[str], workers: int,
+               build: str = "shared") -> tuple[float, list[Run]]:
+    """Every council under `root` by one `ascw refresh-region --build <build>` (imports once, forks
+    children per council; `shared`: one dbt build for all): the command's wall clock and one Run
+    per council from its summary line and log (peak memory: the largest process of the tree,
+    shared by all; the command's CPU time split evenly between the councils)."""
     rc, wall, peak, cpu, out_text, err_text = _wait(
         [str(BIN / "ascw"), "refresh-region", *which, "--landing-root", str(root), "--work", str(work_root),
-         "--jobs", str(workers)])
+         "--jobs", str(workers), "--build", build])
     runs = []
     summary = region_summary(out_text)
     for name, outcome, seconds in summary:
@@ -189,6 +190,33 @@ def model_order(manifest: dict) -> list[dict]:
     return order
 
 
+def council_manifest(work: Path, db: Path) -> dict | None:
+    """The manifest (with every model's SQL compiled for this council) of the council's last dbt
+    build; a council that adopted a shared region build has none of its own, so its models are
+    compiled for it (untimed: the floor times SQL only)."""
+    runs = sorted((work / "warehouse" / "dbt").glob("run-*"), key=lambda p: p.stat().st_mtime)
+    if runs and (runs[-1] / "manifest.json").exists():
+        return json.loads((runs[-1] / "manifest.json").read_text())
+    from orchestration.defs.resources import council_of_extracts
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        council = council_of_extracts(con)
+    finally:
+        con.close()
+    project, target = Path(__file__).resolve().parent.parent / "dbt_project", work / "floor_dbt"
+    done = subprocess.run(
+        [str(BIN / "dbt"), "compile", "--project-dir", str(project), "--profiles-dir", str(project),
+         "--target-path", str(target), "--log-path", str(target)],
+        env=dict(os.environ, ASCW_WAREHOUSE=str(db), ASCW_COUNCIL=council), capture_output=True, text=True)
+    if done.returncode or not (target / "manifest.json").exists():
+        sys.stderr.write(f"floor: dbt compile for {work} exited {done.returncode}\n{done.stdout[-2000:]}\n")
+        return None
+    manifest = json.loads((target / "manifest.json").read_text())
+    shutil.rmtree(target)
+    return manifest
+
+
 def floor_seconds(work: Path, landing: Path, months: list[str]) -> float:
     """The floor: the same marts by plain DuckDB SQL, nothing else. On a copy of the warehouse
     the refresh just built: read the months' extract CSVs into tables with DuckDB's CSV reader
@@ -196,13 +224,12 @@ def floor_seconds(work: Path, landing: Path, months: list[str]) -> float:
     table` in dependency order (the whole build's data work). No dbt, Dagster, pseudonymisation,
     checks, tests or publishing."""
     warehouse = work / "warehouse" / "ascw.duckdb"
-    runs = sorted((work / "warehouse" / "dbt").glob("run-*"), key=lambda p: p.stat().st_mtime)
-    if not runs or not (runs[-1] / "manifest.json").exists():
-        return float("nan")
-    manifest = json.loads((runs[-1] / "manifest.json").read_text())
     copy = work / "floor" / "ascw.duckdb"  # same catalog name: the compiled SQL says "ascw"."marts"...
     copy.parent.mkdir(exist_ok=True)
     shutil.copyfile(warehouse, copy)
+    manifest = council_manifest(work, copy)
+    if manifest is None:
+        return float("nan")
     t0 = time.monotonic()
     con = duckdb.connect(str(copy))
     con.execute("SET enable_progress_bar = false")
@@ -219,27 +246,18 @@ def floor_seconds(work: Path, landing: Path, months: list[str]) -> float:
     return elapsed
 
 
-# What the generated councils do not share: each gets a CQC directory of its own area (a real
-# region's councils load the same national file), so a region warehouse built from them holds the
-# first council's CQC rows and these marts (rows) differ, rightly, for the others.
-FROM_COUNCILS_OWN_CQC = {"cqc_market_monthly": "false", "cqc_market_changes_monthly": "false",
-                         "kpi_monthly": "kpi_code <> 'CQC_GOOD_OR_BETTER'"}
-
-
 def shared_build_probe(works: dict[str, Path], probe: Path) -> None:
     """The shared build: every council's raw tables (as the monthly refresh left them) combined
-    into one region warehouse (orchestration/region_warehouse.py, the first council's CQC and ONS
-    rows) and built by one `dbt build` with the council key (ASCW_MULTI_COUNCIL=1); printed with
-    its CPU per council, to set beside the refreshes' dbt stage, and a check that each council's
-    marts equal those its own refresh built (all of them for the first council; for the others,
-    all rows not derived from their own CQC directory, FROM_COUNCILS_OWN_CQC)."""
+    into one region warehouse (orchestration/region_warehouse.py) and built by one `dbt build` with
+    the council key (ASCW_MULTI_COUNCIL=1); printed with its CPU per council, to set beside the
+    refreshes' dbt stage, and a check that each council's marts equal those its own refresh built."""
     from orchestration.region_warehouse import MULTI_COUNCIL_ENV, combine_councils, mart_digests
 
     probe.mkdir(parents=True, exist_ok=True)
     region = probe / "ascw.duckdb"
     own = {code: work / "warehouse" / "ascw.duckdb" for code, work in works.items()}
     t0, cpu0 = time.monotonic(), _own_cpu()
-    combine_councils(region, own, national="first")
+    combine_councils(region, own)
     combine_wall, combine_cpu = time.monotonic() - t0, _own_cpu() - cpu0
     project = Path(__file__).resolve().parent.parent / "dbt_project"
     rc, wall, peak, cpu, out_text, _ = _wait(
@@ -247,10 +265,7 @@ def shared_build_probe(works: dict[str, Path], probe: Path) -> None:
          "--project-dir", str(project), "--profiles-dir", str(project),
          "--target-path", str(probe / "target"), "--log-path", str(probe / "logs")],
         env={"ASCW_WAREHOUSE": str(region), MULTI_COUNCIL_ENV: "1"})
-    first = next(iter(own))
-    same = rc == 0 and all(
-        mart_digests(region, code, where) == mart_digests(path, where=where)
-        for code, path in own.items() for where in [None if code == first else FROM_COUNCILS_OWN_CQC])
+    same = rc == 0 and all(mart_digests(region, code) == mart_digests(path) for code, path in own.items())
     n = len(works)
     print(f"shared dbt build probe ({n} councils in one warehouse): combine raw {combine_wall:.1f}s "
           f"({combine_cpu:.1f}s CPU), dbt build wall {wall:.1f}s, CPU {cpu:.1f}s ({cpu / n:.1f}s per council), "
@@ -280,12 +295,13 @@ def bench_scale(n: int, months: int, workers: int, base: Path, repeats: int = 1,
     backfill = Totals()
     works = {landing: base / f"work_{n}" / landing.name for landing in landings}
 
-    region = runner == "region" and n > 1
+    region = runner in ("region", "region-each") and n > 1
 
     def refresh_all(which: list[str]) -> tuple[float, list[Run]]:
         """Every council refreshed, `workers` at a time; the wall clock and one Run each."""
         if region:
-            return run_region(gen_dir, base / f"work_{n}", which, workers)
+            return run_region(gen_dir, base / f"work_{n}", which, workers,
+                              "each" if runner == "region-each" else "shared")
         t0 = time.monotonic()
         with ThreadPoolExecutor(max_workers=workers) as pool:
             runs = list(pool.map(lambda ld: run_refresh(ld, works[ld], which), landings))
@@ -352,7 +368,7 @@ def bench_scale(n: int, months: int, workers: int, base: Path, repeats: int = 1,
         walls = sorted(monthly_walls)
         print(f"monthly refresh wall over {repeats} repeats: median {statistics.median(walls):.1f}s "
               f"(min {walls[0]:.1f}s, max {walls[-1]:.1f}s)")
-    if n > 1:
+    if n > 1 and runner != "region":  # the region runner's own build is the shared one
         shared_build_probe({ld.name: works[ld] for ld in landings}, base / f"shared_probe_{n}")
 
 
@@ -362,8 +378,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--months", type=int, default=36)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--repeats", type=int, default=1, help="runs of the monthly phase (median and range printed)")
-    p.add_argument("--runner", choices=["region", "process"], default="region",
-                   help="several councils: one `ascw refresh-region` (default) or one `ascw refresh` process each")
+    p.add_argument("--runner", choices=["region", "region-each", "process"], default="region",
+                   help="several councils: one `ascw refresh-region` with one shared dbt build (default), "
+                   "the same with a dbt build per council (region-each), or one `ascw refresh` process each")
     p.add_argument("--out", type=Path, default=None, help="work folder (default: a temporary one)")
     args = p.parse_args(argv)
     base = args.out or Path(tempfile.mkdtemp(prefix="ascw-bench-"))

@@ -1,7 +1,7 @@
 """`ascw`: the headless monthly refresh, and the demo council end to end.
 
     ascw refresh [--month YYYY-MM | --all] --landing DIR --warehouse FILE --exports DIR [--council CODE]
-    ascw refresh-region (--month YYYY-MM | --all) --landing-root DIR --work DIR [--jobs N]
+    ascw refresh-region (--month YYYY-MM | --all) --landing-root DIR --work DIR [--jobs N] [--build shared|each]
     ascw demo [--seed N] [--months N]
 
 Every flag has an environment-variable default (ASCW_MONTH = YYYY-MM or `all`, ASCW_LANDING,
@@ -24,6 +24,12 @@ from orchestration.months import months_between, month_label, parse_month, parti
 from orchestration.settings import Settings, load_settings
 
 EXIT_OK, EXIT_BLOCKED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
+# Returned (never an exit status) by the "sources" stage when a month is open for dbt: the
+# refresh goes on with the "models" stage after a region build (orchestration/region.py).
+STAGED = -1
+# The monthly job in parts: everything ("all"), the load and source gates ("sources"), or dbt
+# and everything after it ("models").
+STAGES = ("all", "sources", "models")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--work", type=Path, required=True, help="<work>/<council>/ gets its warehouse, exports and log")
     g.add_argument("--jobs", type=int, default=2,
                    help="councils refreshed at a time (default 2; one refresh of a large council peaks at ~3 GB)")
+    g.add_argument("--build", choices=("shared", "each"), default="shared",
+                   help="shared (default): one dbt build for every council ready for it, adopted by each "
+                   "(orchestration/shared_build.py); each: every council its own dbt build")
 
     c = sub.add_parser("docs", help="generate the browsable dbt catalogue of every model and column")
     paths(c)
@@ -103,7 +112,8 @@ def gap_months(months: list[str]) -> list[str]:
     return sorted(set(months_between(months[0], months[-1])) - set(months)) if months else []
 
 
-def refresh(settings: Settings, months: list[str]) -> int:
+def refresh(settings: Settings, months: list[str], stage: str = "all") -> int:
+    """The monthly refresh of `months`, or one stage of it (STAGES)."""
     if not months:
         print(f"ascw: no month folders (YYYY-MM) in {settings.landing}", file=sys.stderr)
         return EXIT_USAGE
@@ -132,13 +142,27 @@ def refresh(settings: Settings, months: list[str]) -> int:
 
     # dbt's imports (~4 s) happen in the fork server while the sources load and validate.
     with running():
-        return _run_refresh(settings, months)
+        return _run_refresh(settings, months, stage)
 
 
-def _run_refresh(settings: Settings, months: list[str]) -> int:
+def stage_selection(stage: str) -> list | None:
+    """The asset keys of a stage of the monthly job (None: every asset)."""
+    from orchestration.definitions import ASSETS
+    from orchestration.defs.sources import landing_files
+
+    if stage == "all":
+        return None
+    if stage == "sources":
+        return sorted(landing_files.keys)
+    if stage == "models":
+        return sorted(key for asset in ASSETS if asset is not landing_files for key in asset.keys)
+    raise ValueError(f"unknown stage {stage!r}: one of {', '.join(STAGES)}")
+
+
+def _run_refresh(settings: Settings, months: list[str], stage: str = "all") -> int:
     import dagster as dg
 
-    from orchestration.decisions import read_outcomes
+    from orchestration.decisions import months_open_for_dbt, read_outcomes
     from orchestration.defs.resources import WarehouseBusy, dbt_project, open_warehouse
     from orchestration.progress import progress
 
@@ -165,6 +189,7 @@ def _run_refresh(settings: Settings, months: list[str]) -> int:
             }
         )
         result = job.execute_in_process(
+            asset_selection=stage_selection(stage),
             tags=tags,
             instance=instance,
             raise_on_error=False,
@@ -186,6 +211,8 @@ def _run_refresh(settings: Settings, months: list[str]) -> int:
         print(f"ascw: {exc}", file=sys.stderr)
         return EXIT_BUSY
     try:
+        if stage == "sources" and not busy and months_open_for_dbt(con, months):
+            return STAGED
         outcomes = read_outcomes(con, months, started)
     finally:
         con.close()
@@ -273,7 +300,7 @@ def refresh_region(args: argparse.Namespace, base: Settings) -> int:
 
     progress("region", f"{len(runs)} council(s) from {args.landing_root}, {args.jobs} at a time")
     started = time.monotonic()
-    results = region.refresh_region(runs, months_of, base, args.jobs)
+    results = region.refresh_region(runs, months_of, base, args.jobs, shared=args.build == "shared")
     print(region.summarise_region(results, time.monotonic() - started))
     return region.exit_code(results)
 

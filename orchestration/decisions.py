@@ -8,7 +8,7 @@ from datetime import datetime
 
 import duckdb
 
-from orchestration.gates import blocking_failures
+from orchestration.gates import blocking_failures, load_results
 
 DECISIONS_DDL = """
 create schema if not exists audit;
@@ -34,6 +34,12 @@ class Decision:
 def decide_month(con: duckdb.DuckDBPyConnection, month: str) -> Decision:
     failures = blocking_failures(con, month)
     return Decision(month, [f"[{f.name}] {f.message}" for f in failures])
+
+
+def months_open_for_dbt(con: duckdb.DuckDBPyConnection, months: list[str]) -> list[str]:
+    """The months whose source gates (load and validation) found nothing blocking: dbt builds
+    only when at least one month of its run is open."""
+    return [m for m in months if not any(r.blocking for r in load_results(con, m))]
 
 
 def record_decision(con: duckdb.DuckDBPyConnection, d: Decision) -> None:

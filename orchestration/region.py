@@ -19,6 +19,15 @@ Layout (what `ascw-generate --councils N` writes):
 The council code is taken from each council's extracts, as `ascw refresh` does without
 `--council`. Forking needs a POSIX system (Linux, macOS); `ascw refresh` per council works
 everywhere.
+
+With `shared` (the default, `--build shared`) the councils share one dbt build
+(orchestration/shared_build.py): each council's child runs the "sources" stage of the job (load,
+source gates); the councils with a month open for dbt are combined into `<work>/_region/` and
+built once; then each council's child runs the "models" stage, adopting its rows of that build
+(or, when the build was not clean, running its own dbt build, as `ascw refresh` would). A council
+whose month folders are not one contiguous run is refreshed whole in its first child (each run
+of months is built before the next is loaded, as `ascw refresh` does). Its log and seconds cover
+both its children.
 """
 from __future__ import annotations
 
@@ -29,6 +38,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
@@ -94,22 +104,26 @@ def earliest_month(month_lists: list[list[str]], default: str) -> str:
     return min(firsts, key=parse_month)
 
 
-def _refresh_one(run: CouncilRun, base: Settings, months: list[str]) -> CouncilResult:
-    """In the forked child: the council's refresh, stdout and stderr (and dbt's, a grandchild)
-    sent to its log."""
+def _refresh_one(run: CouncilRun, base: Settings, months: list[str], stage: str = "all",
+                 env: dict[str, str] | None = None) -> CouncilResult:
+    """In the forked child: the council's refresh (or one stage of it, with `env` set), stdout
+    and stderr (and dbt's, a grandchild) sent to its log (appended to by the "models" stage)."""
     from orchestration import progress
-    from orchestration.cli import refresh
+    from orchestration.cli import contiguous_runs, refresh
 
     started = time.monotonic()
     progress.restart_clock()
     run.work.mkdir(parents=True, exist_ok=True)
+    os.environ.update(env or {})
+    if stage == "sources" and len(contiguous_runs(months)) > 1:
+        stage = "all"
     sys.stdout.flush()
     sys.stderr.flush()
-    with open(run.log, "w", encoding="utf-8") as log:
+    with open(run.log, "a" if stage == "models" else "w", encoding="utf-8") as log:
         os.dup2(log.fileno(), 1)
         os.dup2(log.fileno(), 2)
         try:
-            code = refresh(run.settings(base), months)
+            code = refresh(run.settings(base), months, stage)
         except Exception:  # noqa: BLE001 -- reported in the log, counted as a failed council
             import traceback
 
@@ -164,10 +178,11 @@ def run_forked(runs: list[CouncilRun], months_of: dict[str, list[str]], base: Se
 
 
 def refresh_region(
-    runs: list[CouncilRun], months_of: dict[str, list[str]], base: Settings, jobs: int
+    runs: list[CouncilRun], months_of: dict[str, list[str]], base: Settings, jobs: int, shared: bool = True
 ) -> list[CouncilResult]:
     """Refresh every council, `jobs` at a time, each in a child forked from this process once
-    the refresh's modules are imported. Results in the order of `runs`."""
+    the refresh's modules are imported; with `shared`, one dbt build for all of them.
+    Results in the order of `runs`."""
     os.environ["ASCW_START_MONTH"] = earliest_month(list(months_of.values()), base.start_month)
     os.environ.pop("ASCW_COUNCIL", None)  # each council's code comes from its extracts
     # Import what every refresh imports (4-5 s), once, before forking; parse the dbt project
@@ -184,7 +199,58 @@ def refresh_region(
     # A fresh fork per council: no state of one refresh leaks into the next. One dbt fork
     # server for the whole region: dbt is imported once, not once per council.
     with running():
-        return run_forked(runs, months_of, base, jobs)
+        if not shared:
+            return run_forked(runs, months_of, base, jobs)
+        return _refresh_shared(runs, months_of, base, jobs)
+
+
+def _refresh_shared(
+    runs: list[CouncilRun], months_of: dict[str, list[str]], base: Settings, jobs: int
+) -> list[CouncilResult]:
+    """Sources stage per council, one region dbt build, models stage per council."""
+    from orchestration.cli import STAGED
+    from orchestration.settings import DBT_PROJECT_DIR
+    from orchestration.progress import progress
+    from orchestration.shared_build import build_region, remove_region
+
+    staged = run_forked(runs, months_of, base, jobs, child=partial(_refresh_one, stage="sources"))
+    results = {r.name: r for r in staged}
+    ready = [run for run in runs if results[run.name].code == STAGED]
+    if not ready:
+        return staged
+    warehouses = council_warehouses(ready, base)
+    work = runs[0].work.parent
+    progress("region", f"one dbt build for {len(warehouses)} council(s) in {work / '_region'}")
+    build, why = build_region(work, warehouses, DBT_PROJECT_DIR)
+    progress("region", why if build else f"{why}: each council builds its own")
+    adopting = [run for run in ready if build is not None and run.settings(base).warehouse in warehouses.values()]
+    finished = run_forked(adopting, months_of, base, jobs,
+                          child=partial(_refresh_one, stage="models", env=build.env() if build else {}))
+    own = [run for run in ready if run not in adopting]
+    finished += run_forked(own, months_of, base, jobs, child=partial(_refresh_one, stage="models"))
+    if build is not None:
+        remove_region(work)
+    for result in finished:
+        results[result.name] = replace(result, seconds=result.seconds + results[result.name].seconds)
+    return [results[run.name] for run in runs]
+
+
+def council_warehouses(runs: list[CouncilRun], base: Settings) -> dict[str, Path]:
+    """Council code (from its extracts) -> warehouse, for a region build; a code met twice
+    (two landing folders of one council) keeps only its first, the other builds on its own."""
+    import duckdb
+
+    from orchestration.defs.resources import council_of_extracts
+
+    out: dict[str, Path] = {}
+    for run in runs:
+        path = run.settings(base).warehouse
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            out.setdefault(council_of_extracts(con), path)
+        finally:
+            con.close()
+    return out
 
 
 def summarise_region(results: list[CouncilResult], wall: float) -> str:

@@ -2,7 +2,8 @@
 
 The pure parts are tested on their own; one end-to-end test runs the real command (as a
 subprocess: it forks) on two generated councils, one with a file missing, and checks that each
-council gets exactly what `ascw refresh` would give it and that a bad council blocks only itself.
+council gets exactly what `ascw refresh` would give it, through the shared dbt build
+(orchestration/shared_build.py), and that a bad council blocks only itself.
 """
 from __future__ import annotations
 
@@ -114,7 +115,7 @@ def test_each_council_is_refreshed_as_ascw_refresh_would_and_a_bad_one_blocks_on
     env = {k: v for k, v in os.environ.items() if k not in ("ASCW_COUNCIL", "ASCW_REGION")}
     done = subprocess.run(
         [str(bindir / "ascw"), "refresh-region", "--all", "--landing-root", str(root), "--work", str(work),
-         "--jobs", "2"],
+         "--jobs", "2", "--build", "shared"],
         capture_output=True, text=True, env=dict(env, PATH=f"{bindir}:{env['PATH']}"), timeout=900,
     )
     assert done.returncode == 1, done.stdout + done.stderr
@@ -144,6 +145,11 @@ def test_each_council_is_refreshed_as_ascw_refresh_would_and_a_bad_one_blocks_on
     finally:
         os.environ.update(saved)
     assert mart_digests(work / good / "warehouse" / "ascw.duckdb") == mart_digests(alone.warehouse)
+    # It got them from the region's one dbt build (the bad council, stopped by its source gates,
+    # was not in it), whose warehouse is removed once adopted.
+    assert "region    one dbt build for 1 council(s)" in done.stdout and "region    clean" in done.stdout
+    assert "rows of the region's dbt build" in (work / good / "refresh.log").read_text()
+    assert not (work / "_region" / "ascw.duckdb").exists()
 
     # The bad council: nothing published, the reason in its own log, its stages timed from its start.
     assert not (work / bad / "exports" / MONTH).exists()

@@ -34,6 +34,15 @@ def open_warehouse(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnec
         ) from exc
 
 
+def council_of_extracts(con: duckdb.DuckDBPyConnection) -> str:
+    """The council a warehouse's extracts name (the most frequent CLD `LA Code` loaded), else
+    the demo council."""
+    row = con.execute(
+        'select upper(trim("LA Code")) from raw.las_cld group by 1 order by count(*) desc, 1 limit 1'
+    ).fetchone()
+    return row[0] if row and row[0] else DEMO_COUNCIL
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """Where the month's files come from and go to, and short-lived DuckDB connections.
 
@@ -77,12 +86,7 @@ class WarehouseResource(dg.ConfigurableResource):
     def council_code(self, con: duckdb.DuckDBPyConnection) -> str:
         """The council the warehouse is built for: the configured code, else the one its
         extracts name (the most frequent CLD `LA Code` loaded), else the demo council."""
-        if self.council:
-            return self.council
-        row = con.execute(
-            'select upper(trim("LA Code")) from raw.las_cld group by 1 order by count(*) desc, 1 limit 1'
-        ).fetchone()
-        return row[0] if row and row[0] else DEMO_COUNCIL
+        return self.council or council_of_extracts(con)
 
     def dbt_env(self, council: str) -> None:
         """Point dbt at this warehouse and council (env_var ASCW_WAREHOUSE / ASCW_COUNCIL in

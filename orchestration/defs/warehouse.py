@@ -5,8 +5,12 @@ range is a single dbt invocation. dbt tests become Dagster asset checks; their o
 also written to `audit.check_results` for every month of the run, because the publish step
 decides from that table (a failing dbt test does not block a downstream Python asset in
 Dagster today: see ../shared/STACK.md).
+
+In a region refresh (`ascw refresh-region`, orchestration/shared_build.py) the council's build
+may be a clean region build's: with ASCW_SHARED_BUILD set, the asset adopts the council's rows
+of the region's tables and records the region build's test results, instead of running dbt.
 """
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 import dagster as dg
@@ -16,8 +20,10 @@ from orchestration.dbt_console import CONSOLE_LOG, stdout_to
 from orchestration.dbt_results import results_from_run_results
 from orchestration.dbt_target import DBT_DIR, keep_parse_and_prune, run_target_path
 from orchestration.defs.partitions import monthly_partitions, months_of, single_run
+from orchestration.decisions import months_open_for_dbt
 from orchestration.defs.resources import WarehouseResource, dbt_project
-from orchestration.gates import load_results, record_results
+from orchestration.gates import record_results
+from orchestration.shared_build import SharedBuild, adopt, dbt_tables
 from orchestration.progress import progress
 
 dbt_project.prepare_if_dev()
@@ -47,11 +53,15 @@ def warehouse_models(
 ) -> Iterator:
     months = months_of(context)
     with warehouse.connect() as con:
-        open_months = [m for m in months if not any(r.blocking for r in load_results(con, m))]
+        open_months = months_open_for_dbt(con, months)
         council = warehouse.council_code(con)
     if not open_months:
         # Nothing in this run can be published: do not rebuild the marts from a bad extract.
         raise dg.Failure(description="dbt not run: every month of this run failed a blocking source check")
+    shared = SharedBuild.from_env()
+    if shared is not None:
+        yield from adopt_shared_build(context, warehouse, shared, council, months)
+        return
     warehouse.dbt_env(council)
     progress("dbt", f"dbt build for {months[0]}..{months[-1]}")
     # The marts are rebuilt over every loaded month, so the build takes no month arguments
@@ -82,3 +92,43 @@ def warehouse_models(
             description="dbt build failed: "
             + "; ".join(sorted({r.message for r in failed})[:5] or [f"see {target}/dbt.log"])
         )
+
+
+def adopt_shared_build(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, shared: SharedBuild, council: str,
+    months: list[str],
+) -> Iterator:
+    """The council's rows of a clean region build (every model built, every test passed: see
+    orchestration/shared_build.py) become its warehouse's dbt tables; the build's test results
+    are recorded for the council's months, and reported to Dagster as this asset's."""
+    manifest = shared.artifact("manifest.json")
+    results = results_from_run_results(shared.artifact("run_results.json"), manifest, months)
+    with warehouse.connect() as con:
+        rows = adopt(con, shared, council, dbt_tables(manifest))
+        record_results(con, results)
+    tests = len(results) // max(len(months), 1)
+    progress("dbt", f"{council}: {rows} rows of the region's dbt build ({shared.target}), {tests} dbt tests passed")
+    for key in topological(context.selected_asset_keys, context.assets_def.asset_deps):
+        yield dg.MaterializeResult(asset_key=key, metadata={"shared_build": str(shared.target)})
+    for check in sorted(context.selected_asset_check_keys):
+        yield dg.AssetCheckResult(asset_key=check.asset_key, check_name=check.name, passed=True,
+                                  metadata={"shared_build": str(shared.target)})
+
+
+def topological(keys: Collection[dg.AssetKey], deps: Mapping[dg.AssetKey, Collection[dg.AssetKey]]) -> list[dg.AssetKey]:
+    """`keys` with each after those of its dependencies (`deps`) that are among them (Dagster wants
+    a multi-asset's outputs in that order); ties by key."""
+    wanted, done, order = set(keys), set(), []
+
+    def visit(key: dg.AssetKey) -> None:
+        if key in done:
+            return
+        done.add(key)
+        for dep in sorted(deps.get(key, ())):
+            if dep in wanted:
+                visit(dep)
+        order.append(key)
+
+    for key in sorted(wanted):
+        visit(key)
+    return order
