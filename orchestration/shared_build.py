@@ -28,10 +28,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -164,3 +164,25 @@ def remove_region(work: Path) -> None:
     db = work / REGION_DIR / "ascw.duckdb"
     for path in (db, Path(f"{db}.wal")):
         path.unlink(missing_ok=True)
+
+
+Key = TypeVar("Key")  # a Dagster AssetKey (sortable)
+
+
+def topological(keys: Collection[Key], deps: Mapping[Key, Collection[Key]]) -> list[Key]:
+    """`keys` with each after those of its dependencies (`deps`) that are among them (Dagster wants
+    a multi-asset's outputs in that order); ties by key."""
+    wanted, done, order = set(keys), set(), []
+
+    def visit(key: Key) -> None:
+        if key in done:
+            return
+        done.add(key)
+        for dep in sorted(deps.get(key, ())):
+            if dep in wanted:
+                visit(dep)
+        order.append(key)
+
+    for key in sorted(wanted):
+        visit(key)
+    return order

@@ -147,7 +147,7 @@ def test_each_council_is_refreshed_as_ascw_refresh_would_and_a_bad_one_blocks_on
     assert mart_digests(work / good / "warehouse" / "ascw.duckdb") == mart_digests(alone.warehouse)
     # It got them from the region's one dbt build (the bad council, stopped by its source gates,
     # was not in it), whose warehouse is removed once adopted.
-    assert "region    one dbt build for 1 council(s)" in done.stdout and "region    clean" in done.stdout
+    assert "region    one dbt build for 1 council(s)" in done.stderr and "region    clean" in done.stderr
     assert "rows of the region's dbt build" in (work / good / "refresh.log").read_text()
     assert not (work / "_region" / "ascw.duckdb").exists()
 

@@ -11,8 +11,7 @@ import duckdb
 import pytest
 
 from orchestration.cli import STAGES, stage_selection
-from orchestration.defs.warehouse import topological
-from orchestration.shared_build import SHARED_BUILD_ENV, SharedBuild, adopt, dbt_tables, unclean_results
+from orchestration.shared_build import SHARED_BUILD_ENV, SharedBuild, adopt, dbt_tables, topological, unclean_results
 
 
 def test_only_a_build_with_every_node_passing_is_clean() -> None:
@@ -57,7 +56,7 @@ def test_a_multi_asset_s_outputs_come_after_their_dependencies() -> None:
     assert order.index(c) < order.index(a) < order.index(b) and order.index(d) < order.index(b)
 
 
-def test_the_stages_split_the_monthly_job() -> None:
+def test_the_stages_split_the_monthly_job(dbt_manifest: Path) -> None:
     from orchestration.definitions import ASSETS
 
     every = {key for asset in ASSETS for key in asset.keys}

@@ -10,7 +10,7 @@ In a region refresh (`ascw refresh-region`, orchestration/shared_build.py) the c
 may be a clean region build's: with ASCW_SHARED_BUILD set, the asset adopts the council's rows
 of the region's tables and records the region build's test results, instead of running dbt.
 """
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
@@ -23,7 +23,7 @@ from orchestration.defs.partitions import monthly_partitions, months_of, single_
 from orchestration.decisions import months_open_for_dbt
 from orchestration.defs.resources import WarehouseResource, dbt_project
 from orchestration.gates import record_results
-from orchestration.shared_build import SharedBuild, adopt, dbt_tables
+from orchestration.shared_build import SharedBuild, adopt, dbt_tables, topological
 from orchestration.progress import progress
 
 dbt_project.prepare_if_dev()
@@ -114,21 +114,3 @@ def adopt_shared_build(
         yield dg.AssetCheckResult(asset_key=check.asset_key, check_name=check.name, passed=True,
                                   metadata={"shared_build": str(shared.target)})
 
-
-def topological(keys: Collection[dg.AssetKey], deps: Mapping[dg.AssetKey, Collection[dg.AssetKey]]) -> list[dg.AssetKey]:
-    """`keys` with each after those of its dependencies (`deps`) that are among them (Dagster wants
-    a multi-asset's outputs in that order); ties by key."""
-    wanted, done, order = set(keys), set(), []
-
-    def visit(key: dg.AssetKey) -> None:
-        if key in done:
-            return
-        done.add(key)
-        for dep in sorted(deps.get(key, ())):
-            if dep in wanted:
-                visit(dep)
-        order.append(key)
-
-    for key in sorted(wanted):
-        visit(key)
-    return order
