@@ -221,7 +221,10 @@ def _refresh_shared(
     warehouses = council_warehouses(ready, base)
     work = runs[0].work.parent
     progress("region", f"one dbt build for {len(warehouses)} council(s) in {work / '_region'}")
-    build, why = build_region(work, warehouses, DBT_PROJECT_DIR)
+    try:
+        build, why = build_region(work, warehouses, DBT_PROJECT_DIR)
+    except Exception as exc:  # noqa: BLE001 -- e.g. a disk full while combining: each builds its own
+        build, why = None, f"the region build failed ({type(exc).__name__}: {exc})"
     progress("region", why if build else f"{why}: each council builds its own")
     adopting = [run for run in ready if build is not None and run.settings(base).warehouse in warehouses.values()]
     finished = run_forked(adopting, months_of, base, jobs,

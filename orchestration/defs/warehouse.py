@@ -113,4 +113,3 @@ def adopt_shared_build(
     for check in sorted(context.selected_asset_check_keys):
         yield dg.AssetCheckResult(asset_key=check.asset_key, check_name=check.name, passed=True,
                                   metadata={"shared_build": str(shared.target)})
-
