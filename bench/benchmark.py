@@ -1,12 +1,13 @@
 """Benchmark: 1, 10 and 50 councils, a 36-month backfill and the latest month's refresh.
 
     python bench/benchmark.py [--councils 1 10 50] [--months 36] [--workers 2] [--repeats 1]
-                              [--runner region|process] [--out DIR]
+                              [--runner region|region-each|process] [--out DIR]
 
 For each scale it generates the councils (`ascw-generate --councils N`), then runs the real
 refresh (through Dagster) for every council: one `ascw refresh` for one council; for several, one
-`ascw refresh-region` (`--runner region`, the default: one process, a forked child per council)
-or one `ascw refresh` child process per council (`--runner process`):
+`ascw refresh-region` (`--runner region`, the default: one process, forked children per council,
+one shared dbt build; `--runner region-each`: the same with a dbt build per council) or one
+`ascw refresh` child process per council (`--runner process`):
   1. backfill: every month but the latest (`--all` over months 1..N-1),
   2. monthly: the latest month alone (what the scheduled refresh does each month),
 and prints per stage (load, validate, dbt, gate, publish; taken from the refresh's own progress
@@ -21,8 +22,8 @@ Councils are refreshed `--workers` at a time (each has its own warehouse): all b
 all monthly refreshes, each phase's wall clock printed beside the floor's. `--repeats N` runs the
 monthly phase N times, each from the state the backfill left (restored at the same paths, so dbt's
 partial parse holds as in production), and prints the median and range of its wall clock; the
-floor is timed on the first repeat. With several councils it ends with the shared-build probe
-(`shared_build_probe`): every council's raw tables combined into one region warehouse and built by
+floor is timed on the first repeat. With several councils refreshed one dbt build each
+(`region-each`, `process`), it ends with the shared-build probe (`shared_build_probe`): every council's raw tables combined into one region warehouse and built by
 one `dbt build` with the council key, its CPU printed per council and its marts checked against
 each council's own. Nothing here is a test: it prints figures; the targets are in README.md.
 """
