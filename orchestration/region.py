@@ -41,9 +41,13 @@ from dataclasses import dataclass, replace
 from functools import partial
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orchestration.months import parse_month
 from orchestration.settings import Settings
+
+if TYPE_CHECKING:
+    from orchestration.shared_build import SharedBuild
 
 LOG_NAME = "refresh.log"
 OUTCOMES = {0: "published", 1: "blocked", 2: "usage error", 3: "warehouse busy"}  # else: exit N (128+N: signal N)
@@ -205,33 +209,38 @@ def refresh_region(
 
 
 def _refresh_shared(
-    runs: list[CouncilRun], months_of: dict[str, list[str]], base: Settings, jobs: int
+    runs: list[CouncilRun], months_of: dict[str, list[str]], base: Settings, jobs: int,
+    child: Callable[..., CouncilResult] = _refresh_one,
+    warehouses_of: Callable[[list[CouncilRun], Settings], dict[str, Path]] | None = None,
+    builder: Callable[[Path, dict[str, Path], Path], tuple[SharedBuild | None, str]] | None = None,
 ) -> list[CouncilResult]:
-    """Sources stage per council, one region dbt build, models stage per council."""
+    """Sources stage per council, one region dbt build, models stage per council (adopting the
+    build when it is clean, else each its own build). `child`, `warehouses_of` and `builder` are
+    the real ones unless a test passes its own."""
     from orchestration.cli import STAGED
-    from orchestration.settings import DBT_PROJECT_DIR
     from orchestration.progress import progress
+    from orchestration.settings import DBT_PROJECT_DIR
     from orchestration.shared_build import build_region, remove_region
 
-    staged = run_forked(runs, months_of, base, jobs, child=partial(_refresh_one, stage="sources"))
+    staged = run_forked(runs, months_of, base, jobs, child=partial(child, stage="sources"))
     results = {r.name: r for r in staged}
     ready = [run for run in runs if results[run.name].code == STAGED]
     if not ready:
         return staged
-    warehouses = council_warehouses(ready, base)
+    warehouses = (warehouses_of or council_warehouses)(ready, base)
     work = runs[0].work.parent
     progress("region", f"one dbt build for {len(warehouses)} council(s) in {work / '_region'}")
     try:
-        build, why = build_region(work, warehouses, DBT_PROJECT_DIR)
+        build, why = (builder or build_region)(work, warehouses, DBT_PROJECT_DIR)
     except Exception as exc:  # noqa: BLE001 -- e.g. a disk full while combining: each builds its own
         build, why = None, f"the region build failed ({type(exc).__name__}: {exc})"
     progress("region", why if build else f"{why}: each council builds its own")
     adopting = [run for run in ready if build is not None and run.settings(base).warehouse in warehouses.values()]
     finished = run_forked(adopting, months_of, base, jobs,
-                          child=partial(_refresh_one, stage="models", env=build.env() if build else {}))
+                          child=partial(child, stage="models", env=build.env() if build else {}))
     own = [run for run in ready if run not in adopting]
-    finished += run_forked(own, months_of, base, jobs, child=partial(_refresh_one, stage="models"))
-    if build is not None:
+    finished += run_forked(own, months_of, base, jobs, child=partial(child, stage="models"))
+    if build is not None and builder is None:
         remove_region(work)
     for result in finished:
         results[result.name] = replace(result, seconds=result.seconds + results[result.name].seconds)

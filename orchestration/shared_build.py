@@ -86,8 +86,7 @@ def dbt_tables(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
         (node["schema"], node.get("alias") or node["name"])
         for node in manifest.get("nodes", {}).values()
         if node.get("resource_type") in ("model", "seed")
-        and node.get("config", {}).get("materialized", "table" if node["resource_type"] == "seed" else "")
-        in ("table", "seed")
+        and node.get("config", {}).get("materialized") in ("table", "seed")
     ]
 
 

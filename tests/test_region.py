@@ -158,3 +158,45 @@ def test_each_council_is_refreshed_as_ascw_refresh_would_and_a_bad_one_blocks_on
     stamps = [float(line[1:line.index("]")].strip(" s")) for line in log.splitlines() if line.startswith("[")]
     seconds = float(lines[bad].split()[2])
     assert stamps and max(stamps) <= seconds + 0.5  # not counted from the parent's start (before its imports)
+
+
+def _staged_child(run: region.CouncilRun, base, months: list[str], stage: str = "all",  # type: ignore[no-untyped-def]
+                  env: dict[str, str] | None = None) -> region.CouncilResult:
+    """A council's child that says what it was asked: its sources stage is ready for dbt unless
+    the council is "bad"; its models stage reports (in the log path) whether it adopted a build."""
+    from orchestration.cli import STAGED
+    from orchestration.shared_build import SHARED_BUILD_ENV
+
+    if stage == "sources":
+        return region.CouncilResult(run.name, 1 if run.name == "bad" else STAGED, 1.0, run.log)
+    adopted = "adopted" if (env or {}).get(SHARED_BUILD_ENV) else "own build"
+    return region.CouncilResult(run.name, 0, 2.0, Path(adopted))
+
+
+@pytest.mark.parametrize("outcome", ["clean", "not clean", "raises"])
+def test_a_shared_run_adopts_only_a_clean_build_and_never_builds_a_blocked_council(
+    tmp_path: Path, outcome: str
+) -> None:
+    from orchestration.shared_build import SharedBuild
+
+    names = ["a", "bad", "b"]
+    runs = [region.CouncilRun(n, tmp_path / n, tmp_path / "w" / n) for n in names]
+    built_for: list[list[str]] = []
+
+    def builder(work: Path, warehouses: dict[str, Path], project: Path):  # type: ignore[no-untyped-def]
+        built_for.append(sorted(warehouses))
+        if outcome == "raises":
+            raise OSError("No space left on device")
+        return (SharedBuild(work / "_region" / "ascw.duckdb", work / "_region" / "dbt"), "clean") \
+            if outcome == "clean" else (None, "not clean")
+
+    base = load_settings({})
+    results = region._refresh_shared(
+        runs, {n: [MONTH] for n in names}, base, jobs=2, child=_staged_child,
+        warehouses_of=lambda ready, _base: {r.name.upper(): r.settings(base).warehouse for r in ready},
+        builder=builder)
+    assert built_for == [["A", "B"]]  # the council stopped by its source gates is not in the build
+    assert [(r.name, r.code) for r in results] == [("a", 0), ("bad", 1), ("b", 0)]
+    expected = "adopted" if outcome == "clean" else "own build"
+    assert [str(r.log) for r in results if r.name != "bad"] == [expected, expected]
+    assert results[0].seconds == 3.0  # both stages
