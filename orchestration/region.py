@@ -250,14 +250,12 @@ def _refresh_shared(
 def council_warehouses(runs: list[CouncilRun], base: Settings) -> dict[str, Path]:
     """Council code (from its extracts) -> warehouse, for a region build; a code met twice
     (two landing folders of one council) keeps only its first, the other builds on its own."""
-    import duckdb
-
-    from orchestration.defs.resources import council_of_extracts
+    from orchestration.defs.resources import council_of_extracts, open_warehouse
 
     out: dict[str, Path] = {}
     for run in runs:
         path = run.settings(base).warehouse
-        con = duckdb.connect(str(path), read_only=True)
+        con = open_warehouse(path, read_only=True)  # WarehouseBusy names the file and its holder
         try:
             out.setdefault(council_of_extracts(con), path)
         finally:

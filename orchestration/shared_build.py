@@ -95,9 +95,8 @@ def build_region(work: Path, warehouses: Mapping[str, Path], project: Path) -> t
     and run one dbt build there. Returns the build when it is clean, else None and why."""
     base = work / REGION_DIR
     base.mkdir(parents=True, exist_ok=True)
+    remove_region(work)  # a region warehouse left by an earlier run that was not adopted
     db = base / "ascw.duckdb"
-    db.unlink(missing_ok=True)
-    Path(f"{db}.wal").unlink(missing_ok=True)
     combine_councils(db, warehouses)
     dbt_dir = base / "dbt"
     target = run_target_path(dbt_dir, f"{os.getpid()}")
@@ -159,7 +158,8 @@ def adopt(con: duckdb.DuckDBPyConnection, build: SharedBuild, council: str,
 
 
 def remove_region(work: Path) -> None:
-    """Drop the region warehouse (its dbt artifacts stay, for partial parsing next time)."""
+    """Drop the region warehouse and its WAL (its dbt artifacts stay, for partial parsing next
+    time)."""
     db = work / REGION_DIR / "ascw.duckdb"
     for path in (db, Path(f"{db}.wal")):
         path.unlink(missing_ok=True)
