@@ -28,6 +28,11 @@ built once; then each council's child runs the "models" stage, adopting its rows
 whose month folders are not one contiguous run is refreshed whole in its first child (each run
 of months is built before the next is loaded, as `ascw refresh` does). Its log and seconds cover
 both its children.
+
+The councils share one store of Great Expectations' verdicts on values, `<work>/_gx_verdicts/`
+(orchestration/gates/verdict_store.py): a code, a flag or a date GX judged for one council is
+not judged again for the next (values only, never rows; like `_region/`, it holds the region's
+councils' data together).
 """
 from __future__ import annotations
 
@@ -50,6 +55,7 @@ if TYPE_CHECKING:
     from orchestration.shared_build import SharedBuild
 
 LOG_NAME = "refresh.log"
+VERDICTS_FOLDER = "_gx_verdicts"  # the councils' shared GX verdicts (orchestration/gates/verdict_store.py)
 OUTCOMES = {0: "published", 1: "blocked", 2: "usage error", 3: "warehouse busy"}  # else: exit N (128+N: signal N)
 
 
@@ -189,6 +195,10 @@ def refresh_region(
     Results in the order of `runs`."""
     os.environ["ASCW_START_MONTH"] = earliest_month(list(months_of.values()), base.start_month)
     os.environ.pop("ASCW_COUNCIL", None)  # each council's code comes from its extracts
+    if runs:  # GX's verdicts on values, shared: most of a council's values were judged for another
+        from orchestration.gates.verdict_store import ENV
+
+        os.environ.setdefault(ENV, str(runs[0].work.parent / VERDICTS_FOLDER))
     # Import what every refresh imports (4-5 s), once, before forking; parse the dbt project
     # here when it has no manifest yet, rather than in every child at once.
     from orchestration.dbt_manifest import ensure_manifest

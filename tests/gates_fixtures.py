@@ -2,6 +2,7 @@
 in-memory DuckDB from ``contracts.raw_ddl`` + INSERTs.  Each test breaks one thing."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 from datetime import date, datetime
@@ -232,3 +233,24 @@ def build_clean(con: duckdb.DuckDBPyConnection | None = None, with_mart: bool = 
     if with_mart:
         care_ladder_mart(con, MONTH)
     return con
+
+
+def with_defects(defects: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
+    """A clean warehouse (no mart) with each SQL statement of ``defects`` applied."""
+    con = build_clean(with_mart=False)
+    for sql in defects:
+        con.execute(sql)
+    return con
+
+
+def gate_rejects(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """The rows the gates wrote to ``raw._rejects``, in a stable order (times left out)."""
+    return con.execute(
+        """SELECT load_id, file_type, month, file, line, "column", value, reason, check_name FROM raw._rejects
+           WHERE starts_with(reason, 'gate ') ORDER BY ALL"""
+    ).fetchall()
+
+
+def as_dicts(results: dict[str, list[Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Check results per month as plain dicts, for comparing two runs."""
+    return {m: [dataclasses.asdict(r) for r in rs] for m, rs in results.items()}

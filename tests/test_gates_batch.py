@@ -3,7 +3,6 @@
 validated in one GX pass and the reference files once."""
 from __future__ import annotations
 
-import dataclasses
 
 import duckdb
 import pytest
@@ -39,21 +38,7 @@ DEFECTS = (
 
 
 def broken() -> duckdb.DuckDBPyConnection:
-    con = fx.build_clean(with_mart=False)
-    for sql in DEFECTS:
-        con.execute(sql)
-    return con
-
-
-def gate_rejects(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    return con.execute(
-        """SELECT load_id, file_type, month, file, line, "column", value, reason, check_name FROM raw._rejects
-           WHERE starts_with(reason, 'gate ') ORDER BY ALL"""
-    ).fetchall()
-
-
-def as_dicts(results: dict) -> dict:
-    return {m: [dataclasses.asdict(r) for r in rs] for m, rs in results.items()}
+    return fx.with_defects(DEFECTS)
 
 
 def test_batch_equals_one_call_per_month():
@@ -61,8 +46,8 @@ def test_batch_equals_one_call_per_month():
     batch = run_source_checks_for_months(batch_con, MONTHS, CFG)
     single = {m: run_source_checks(single_con, m, CFG) for m in MONTHS}
     assert list(batch) == MONTHS
-    assert as_dicts(batch) == as_dicts(single)
-    assert gate_rejects(batch_con) == gate_rejects(single_con)
+    assert fx.as_dicts(batch) == fx.as_dicts(single)
+    assert fx.gate_rejects(batch_con) == fx.gate_rejects(single_con)
     # the defects really were found, in their own month
     failed = {m: {r.name for r in rs if not r.passed} for m, rs in batch.items()}
     assert "las_cld.in_code_list:Ethnicity" in failed[fx.PREV] and "las_cld.in_code_list:Ethnicity" not in failed[fx.MONTH]
@@ -114,11 +99,11 @@ def test_month_without_rows_and_fallback_give_the_same_results(monkeypatch):
     con.execute("DELETE FROM raw.cqc_latest_ratings WHERE _month = '2024-02-01'")
     con.execute("DELETE FROM raw._load_log WHERE file = 'cqc_latest_ratings_2024-02.csv'")
     expected = {m: run_source_checks(con, m, NO_REFERENCE) for m in MONTHS}
-    assert as_dicts(run_source_checks_for_months(con, MONTHS, NO_REFERENCE)) == as_dicts(expected)
+    assert fx.as_dicts(run_source_checks_for_months(con, MONTHS, NO_REFERENCE)) == fx.as_dicts(expected)
     # an expectation type the distinct-value pass does not know: every month is validated alone
     monkeypatch.setattr(batch_validation, "ROW_WISE_TYPES", frozenset())
     assert batch_validation.validate_months(con, {"expectations": [{"type": "expect_x", "kwargs": {}, "meta": {}}]}, "SELECT 1", {}) is None
-    assert as_dicts(run_source_checks_for_months(con, MONTHS, NO_REFERENCE)) == as_dicts(expected)
+    assert fx.as_dicts(run_source_checks_for_months(con, MONTHS, NO_REFERENCE)) == fx.as_dicts(expected)
 
 
 def test_reference_files_are_validated_once_and_their_rejects_written_once(monkeypatch):

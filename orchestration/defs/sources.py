@@ -14,6 +14,7 @@ from orchestration.defs.partitions import monthly_partitions, months_of, single_
 from orchestration.defs.resources import WarehouseResource
 from orchestration.gates import load_gate_config, record_results, run_source_checks_for_months
 from orchestration.gates.results import CheckResult, clear_month
+from orchestration.gates.verdict_store import VerdictStore, store_folder
 from orchestration.progress import progress
 from sources.contracts import FILE_TYPES, FileType
 from sources.loader import load_month, load_reference
@@ -110,7 +111,8 @@ def landing_files(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
             for f in report.files:
                 rows[f.file_type] += f.rows_loaded
         # One validation pass over every month of the run (GX's cost is mostly per call).
-        by_month = run_source_checks_for_months(con, months, config)
+        verdicts = VerdictStore(store_folder(warehouse.warehouse_path))
+        by_month = run_source_checks_for_months(con, months, config, verdicts)
         for month in months:
             results = by_month[month]
             record_results(con, results)

@@ -9,6 +9,8 @@ frame, shorter ones repeated to its length; a not-null check of a text column ne
 null and one non-null value) and the rows holding a failing value are then read back from
 DuckDB in ``_month, _file, _line`` order and attributed to their month: counts, failing rows,
 value counts and examples come out exactly as a month-by-month validation gives them.
+Given a ``VerdictStore`` (``verdict_store``), the values GX judged before under the same
+expectation take their remembered verdict and GX runs on the others only (none: no GX call).
 Table-level expectations (the column set) run once over a zero-row frame with the same columns.
 
 ``validate_months`` returns None when that cannot be exact (an expectation type outside the
@@ -34,6 +36,7 @@ from orchestration.gates.gx_runner import (
 )
 from orchestration.gates.sqlutil import q
 from orchestration.gates.suites import suite_from_json
+from orchestration.gates.verdict_store import VerdictStore, verdict_key
 from orchestration.months import month_label
 
 ROW_WISE_TYPES = frozenset(
@@ -54,6 +57,10 @@ def _distinct_table(i: int) -> str:
     return f"_gate_batch_values_{i}"
 
 
+def _lookup_table(i: int) -> str:
+    return f"_gate_batch_known_{i}"
+
+
 def _columns_of(e: dict[str, Any]) -> list[str]:
     return [e["kwargs"][k] for k in COLUMN_KWARGS if k in e["kwargs"]]
 
@@ -70,9 +77,12 @@ def validate_months(
     *,
     chunk_vectors: int = 64,
     max_examples: int = 5,
+    verdicts: VerdictStore | None = None,
 ) -> dict[str, list[ExpectationOutcome]] | None:
     """Outcomes (in suite order) per month label for every month ``select_sql`` returns rows of;
-    months without rows are absent.  None: validate month by month instead."""
+    months without rows are absent.  None: validate month by month instead.  With ``verdicts``,
+    GX judges only the values it has not judged before under the same expectation
+    (``verdict_store``), and its new verdicts are added to the store."""
     exps = suite_d["expectations"]
     if any(e["type"] not in ROW_WISE_TYPES | TABLE_TYPES for e in exps):
         return None
@@ -88,9 +98,11 @@ def validate_months(
         empty = con.execute(f"SELECT * FROM {rows} LIMIT 0").df()
         if any(c not in empty.columns for i in row_level for c in _columns_of(exps[i])):
             return None  # GX would report the missing column: let the month-by-month run say so
-        found = _failing_values(con, rows, empty, exps, row_level, expectation_parameters, chunk_vectors)
+        found = _failing_values(con, rows, empty, exps, row_level, expectation_parameters, chunk_vectors, verdicts)
         if found is None:
             return None
+        if verdicts is not None:
+            verdicts.save(con)
         failing, matches = found
         table_outcomes = _table_level(suite_d, empty, expectation_parameters, max_examples)
         out: dict[str, list[ExpectationOutcome]] = {}
@@ -109,18 +121,22 @@ def validate_months(
     finally:
         for i in row_level:
             con.execute(f"DROP TABLE IF EXISTS {_distinct_table(i)}")
+            con.execute(f"DROP TABLE IF EXISTS {_lookup_table(i)}")
+        VerdictStore.drop(con)
 
 
-def _values_sql(e: dict[str, Any], rows: str, empty: pd.DataFrame) -> tuple[str, list[tuple[str, str]]]:
-    """SELECT of the distinct values expectation ``e`` is run on, and how a row ``r`` matches a
-    value ``v`` of it: (row expression, value column) pairs compared with IS NOT DISTINCT FROM.
-    A not-null check of a text column only needs one value per nullness (identifier columns have
-    as many values as rows); every other check needs every distinct value of its column(s)."""
+def _values_sql(e: dict[str, Any], rows: str, empty: pd.DataFrame) -> tuple[str, list[tuple[str, str]], list[str]]:
+    """SELECT of the distinct values expectation ``e`` is run on; how a row ``r`` matches a value
+    ``v`` of it: (row expression, value column) pairs compared with IS NOT DISTINCT FROM; and the
+    column(s) of that SELECT a verdict is about. A not-null check of a text column only needs one
+    value per nullness (identifier columns have as many values as rows); every other check needs
+    every distinct value of its column(s)."""
     cols = _columns_of(e)
     if e["type"] == NOT_NULL and isinstance(empty[cols[0]].dtype, pd.StringDtype):
         c = q(cols[0])
-        return f"SELECT ({c} IS NULL) AS _null, any_value({c}) AS {c} FROM {rows} GROUP BY 1", [(f"(r.{c} IS NULL)", "_null")]
-    return f"SELECT DISTINCT {', '.join(q(c) for c in cols)} FROM {rows}", [(f"r.{q(c)}", q(c)) for c in cols]
+        return (f"SELECT ({c} IS NULL) AS _null, any_value({c}) AS {c} FROM {rows} GROUP BY 1",
+                [(f"(r.{c} IS NULL)", "_null")], ["_null"])
+    return f"SELECT DISTINCT {', '.join(q(c) for c in cols)} FROM {rows}", [(f"r.{q(c)}", q(c)) for c in cols], cols
 
 
 def _size_class(n: int) -> int:
@@ -137,37 +153,65 @@ def _failing_values(
     row_level: list[int],
     expectation_parameters: dict[str, Any],
     chunk_vectors: int,
+    verdicts: VerdictStore | None = None,
 ) -> tuple[dict[int, list[int]], dict[int, list[tuple[str, str]]]] | None:
-    """Per row-level expectation, the ids of its distinct values GX finds unexpected, and how rows
-    match those values (see ``_values_sql``)."""
+    """Per row-level expectation, the ids of its distinct values GX finds unexpected (now, or
+    before when ``verdicts`` remembers them), and how rows match those values (``_values_sql``)."""
     frames: dict[int, pd.DataFrame] = {}
+    gids: dict[int, np.ndarray] = {}
     matches: dict[int, list[tuple[str, str]]] = {}
+    failing: dict[int, set[int]] = defaultdict(set)
+    keyed: dict[int, tuple[str, list[str]]] = {}  # expectation -> (verdict key, verdict columns)
+    types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {rows})").fetchall()) if verdicts else {}
     for i in row_level:
-        sql, matches[i] = _values_sql(exps[i], rows, empty)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {_distinct_table(i)} AS SELECT row_number() OVER () - 1 AS _gid, * FROM ({sql})")
+        sql, matches[i], verdict_columns = _values_sql(exps[i], rows, empty)
+        table = _distinct_table(i)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT row_number() OVER () - 1 AS _gid, * FROM ({sql})")
+        if verdicts is not None:
+            mode = "nullness" if verdict_columns == ["_null"] else "value"
+            key = verdict_key(exps[i], expectation_parameters, [types[c] for c in _columns_of(exps[i])], mode)
+            if key is not None:
+                keyed[i] = (key, verdict_columns)
+    if verdicts is not None:
+        verdicts.load(con, sorted({k for k, _ in keyed.values()}))
+    for i in row_level:
+        table = _distinct_table(i)
+        unjudged = ""
+        if i in keyed:
+            key, verdict_columns = keyed[i]
+            failing[i].update(verdicts.split(con, table, key, verdict_columns, _lookup_table(i)))  # type: ignore[union-attr]
+            unjudged = f"WHERE _gid IN (SELECT _gid FROM {_lookup_table(i)} WHERE unexpected IS NULL)"
         cols = ", ".join(q(c) for c in _columns_of(exps[i]))
-        df = con.execute(f"SELECT {cols} FROM {_distinct_table(i)} ORDER BY _gid").df()
+        df = con.execute(f"SELECT _gid, {cols} FROM {table} {unjudged} ORDER BY _gid").df()
+        if len(df) == 0:
+            continue  # every value judged before
+        gids[i] = df.pop("_gid").to_numpy()
         frames[i] = df.set_axis([_alias(i, k) for k in COLUMN_KWARGS if k in exps[i]["kwargs"]], axis=1)
     classes: dict[int, list[int]] = defaultdict(list)
-    for i in row_level:
+    for i in frames:
         classes[_size_class(len(frames[i]))].append(i)
-    failing: dict[int, set[int]] = defaultdict(set)
     for members in classes.values():
-        if not _validate_values(members, frames, exps, expectation_parameters, chunk_vectors, failing):
+        if not _validate_values(members, frames, gids, exps, expectation_parameters, chunk_vectors, failing):
             return None
+    if verdicts is not None:
+        for i, (key, verdict_columns) in keyed.items():
+            if i in frames:
+                judged = sorted(failing[i].intersection(gids[i].tolist()))
+                verdicts.remember(con, _distinct_table(i), key, verdict_columns, _lookup_table(i), judged)
     return {i: sorted(g) for i, g in failing.items() if g}, matches
 
 
 def _validate_values(
     members: list[int],
     frames: dict[int, pd.DataFrame],
+    gids: dict[int, np.ndarray],
     exps: list[dict[str, Any]],
     expectation_parameters: dict[str, Any],
     chunk_vectors: int,
     failing: dict[int, set[int]],
 ) -> bool:
-    """GX over one frame holding the value lists of ``members``; False when a result cannot be
-    attributed to values exactly."""
+    """GX over one frame holding the value lists of ``members`` (the values of ids ``gids``);
+    False when a result cannot be attributed to values exactly."""
     size = max(len(frames[i]) for i in members)
     frame = pd.concat([frames[i].iloc[np.arange(size) % len(frames[i])].reset_index(drop=True) for i in members], axis=1)
     aliased = []
@@ -196,7 +240,7 @@ def _validate_values(
                 return False
             if int(result.get("unexpected_count") or 0) != len(labels) or bool(r.success) != (not labels):
                 return False  # not a plain row-by-row verdict: cannot attribute it exactly
-            failing[i].update(int(label) % len(frames[i]) for label in labels)
+            failing[i].update(int(gids[i][int(label) % len(frames[i])]) for label in labels)
     return True
 
 

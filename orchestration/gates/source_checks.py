@@ -7,7 +7,8 @@ is the same for one month):
    of ALL the months in one validation (``batch_validation``: GX judges each expectation's
    distinct values, failing rows are attributed back to their month through ``_month``/``_file``),
    falling back to a month-by-month validation streamed out of DuckDB in bounded chunks
-   (``gx_runner``) when that cannot be exact; plus SQL checks that need the whole month
+   (``gx_runner``) when that cannot be exact (given a ``VerdictStore``, GX judges only the values
+   it has not judged before under the same expectation: ``verdict_store``); plus SQL checks that need the whole month
    (uniqueness, column types, row-count drift), per month;
 3. the same for the reference and annual files, validated ONCE (they are not partitioned by
    month) and copied to every month's results, unless ``config.check_reference_files`` is off;
@@ -35,6 +36,7 @@ from orchestration.gates.results import CheckResult, failure_message, stage_mark
 from orchestration.gates.row_select import batch_select_sql, select_sql
 from orchestration.gates.sqlutil import catalog_snapshot, file_label, files_by_month, files_in, partition_filter, raw_table, table_exists
 from orchestration.gates.suites import load_suite_json
+from orchestration.gates.verdict_store import VerdictStore
 from orchestration.months import month_label, parse_month
 from sources.contracts import ANNUAL_FILE_TYPES, MONTHLY_FILE_TYPES, REFERENCE_FILE_TYPES, FileType
 
@@ -162,7 +164,8 @@ def _with_sql_checks(con: duckdb.DuckDBPyConnection, ft: FileType, month: str, c
 
 
 def check_monthly_file_type(
-    con: duckdb.DuckDBPyConnection, ft: FileType, labels: list[str], config: GateConfig
+    con: duckdb.DuckDBPyConnection, ft: FileType, labels: list[str], config: GateConfig,
+    verdicts: VerdictStore | None = None,
 ) -> dict[str, Checked]:
     """``check_file_type`` of a monthly file type for several months, with ONE GX validation over
     the rows of all of them (``batch_validation``); a month without rows, or every month when the
@@ -175,7 +178,7 @@ def check_monthly_file_type(
     if sql is not None:
         by_month = validate_months(
             con, suite_d, sql, expectation_parameters(config),
-            chunk_vectors=config.chunk_vectors, max_examples=config.max_examples,
+            chunk_vectors=config.chunk_vectors, max_examples=config.max_examples, verdicts=verdicts,
         )
     if not by_month:
         return {m: check_file_type(con, ft, m, config) for m in labels}
@@ -200,16 +203,18 @@ def _for_month(r: CheckResult, month: str) -> CheckResult:
 
 
 def run_source_checks_for_months(
-    con: duckdb.DuckDBPyConnection, months: list[str], config: GateConfig | None = None
+    con: duckdb.DuckDBPyConnection, months: list[str], config: GateConfig | None = None,
+    verdicts: VerdictStore | None = None,
 ) -> dict[str, list[CheckResult]]:
     """Every source check of each month (see module docstring), keyed by ``YYYY-MM`` in the
-    order given; the months' gate rejects (and the reference files', when checked) are rewritten."""
+    order given; the months' gate rejects (and the reference files', when checked) are rewritten.
+    With ``verdicts`` GX judges only values it has not judged before (``verdict_store``)."""
     config = config or load_gate_config()
     labels = list(dict.fromkeys(month_label(m) for m in months))
     if not labels:
         return {}
     with catalog_snapshot(con):
-        results, rejects, reference_rejects = _check_months(con, labels, config)
+        results, rejects, reference_rejects = _check_months(con, labels, config, verdicts)
     write_gate_rejects(con, rejects, reference_rejects)
     for m in labels:
         results[m].append(stage_marker("gates.source_checks.completed", m, results[m]))
@@ -217,12 +222,12 @@ def run_source_checks_for_months(
 
 
 def _check_months(
-    con: duckdb.DuckDBPyConnection, labels: list[str], config: GateConfig
+    con: duckdb.DuckDBPyConnection, labels: list[str], config: GateConfig, verdicts: VerdictStore | None = None
 ) -> tuple[dict[str, list[CheckResult]], dict[str, list[RejectRow]], dict[str, list[RejectRow]]]:
     results = {m: row_accounting.file_checks(con, m, config) for m in labels}
     rejects: dict[str, list[RejectRow]] = {m: [] for m in labels}
     for ft in MONTHLY_FILE_TYPES:
-        for m, (r, rej) in check_monthly_file_type(con, ft, labels, config).items():
+        for m, (r, rej) in check_monthly_file_type(con, ft, labels, config, verdicts).items():
             results[m] += r
             rejects[m] += rej
     reference_rejects: dict[str, list[RejectRow]] = {}

@@ -1,0 +1,128 @@
+"""``verdict_store``: GX's verdicts on values are remembered, so a validation runs GX only on the
+values not judged before, and its results and rejects are exactly those of a validation
+without a store."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import gates_fixtures as fx
+from orchestration.gates import GateConfig, run_source_checks_for_months
+from orchestration.gates import batch_validation
+from orchestration.gates.suites import SENSITIVE_COLUMNS
+from orchestration.gates.verdict_store import COMPACT_AT, VerdictStore, store_folder, verdict_key
+
+CFG = GateConfig(check_reference_files=False)
+MONTHS = [fx.PREV, fx.MONTH]
+VERSIONS = {"great_expectations": "1", "pandas": "2", "duckdb": "3"}
+IN_SET = {"type": "expect_column_values_to_be_in_set",
+          "kwargs": {"column": "Event Type", "value_set": ["A", "B"]}, "meta": {"name": "x"}}
+BETWEEN = {"type": "expect_column_values_to_be_between",
+           "kwargs": {"column": "Weekly Cost", "min_value": 0, "max_value": {"$PARAMETER": "cost_ceiling"}},
+           "meta": {"name": "y"}}
+DEFECTS = (
+    """UPDATE raw.las_cld SET "Event Type" = 'Servcie' WHERE _month = '2024-03-01' AND _line IN (5, 7)""",
+    """UPDATE raw.controcc_service_lines SET "Weekly Cost" = -5 WHERE _month = '2024-02-01' AND _line = 3""",
+    """UPDATE raw.las_cld SET "Event Reference" = NULL WHERE _month = '2024-03-01' AND _line = 4""",
+)
+
+
+def key(e: dict, params: dict | None = None, types: list[str] | None = None, mode: str = "value") -> str | None:
+    return verdict_key(e, params or {"cost_ceiling": 100}, types or ["VARCHAR"], mode, VERSIONS)
+
+
+def test_the_key_is_the_expectation_its_parameters_the_value_type_and_the_software():
+    assert key(IN_SET) == key({**IN_SET, "meta": {"name": "renamed"}})  # meta is not a rule
+    assert key(IN_SET) != key({**IN_SET, "kwargs": {**IN_SET["kwargs"], "value_set": ["A"]}})
+    assert key(BETWEEN, {"cost_ceiling": 100}) != key(BETWEEN, {"cost_ceiling": 200})
+    assert key(IN_SET, types=["VARCHAR"]) != key(IN_SET, types=["INTEGER"])
+    assert key(IN_SET) != key(IN_SET, mode="nullness")
+    assert key(IN_SET) != verdict_key(IN_SET, {}, ["VARCHAR"], "value", {**VERSIONS, "great_expectations": "2"})
+
+
+def test_mostly_and_sensitive_columns_are_never_remembered():
+    assert key({**IN_SET, "kwargs": {**IN_SET["kwargs"], "mostly": 0.9}}) is None
+    assert key({**BETWEEN, "kwargs": {**BETWEEN["kwargs"], "column": "Date of Birth"}}) is None
+
+
+def test_the_folder_is_beside_the_warehouse_unless_set(tmp_path: Path):
+    assert store_folder(tmp_path / "w" / "ascw.duckdb", {}) == tmp_path / "w" / "gx_verdicts"
+    assert store_folder(tmp_path / "ascw.duckdb", {"ASCW_GX_VERDICTS": "/x/v"}) == Path("/x/v")
+
+
+def broken() -> duckdb.DuckDBPyConnection:
+    return fx.with_defects(DEFECTS)
+
+
+@pytest.fixture
+def gx_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """(expectation name, number of values) for each expectation a GX call of the batch
+    validation judged values of, except those on personal columns (never remembered)."""
+    calls: list[tuple[str, int]] = []
+    real = batch_validation._validate_values
+
+    def counting(members, frames, gids, exps, *args, **kwargs):  # type: ignore[no-untyped-def]
+        for i in members:
+            if not any(exps[i]["kwargs"].get(k) in SENSITIVE_COLUMNS for k in ("column", "column_A", "column_B")):
+                calls.append((exps[i]["meta"]["name"], len(frames[i])))
+        return real(members, frames, gids, exps, *args, **kwargs)
+
+    monkeypatch.setattr(batch_validation, "_validate_values", counting)
+    return calls
+
+
+def test_remembered_verdicts_give_the_same_results_and_rejects_with_no_gx_call(tmp_path: Path, gx_calls: list):
+    plain_con, first_con, again_con = broken(), broken(), broken()
+    plain = run_source_checks_for_months(plain_con, MONTHS, CFG)
+    n_plain = len(gx_calls)
+    first = run_source_checks_for_months(first_con, MONTHS, CFG, VerdictStore(tmp_path))
+    n_first = len(gx_calls) - n_plain
+    again = run_source_checks_for_months(again_con, MONTHS, CFG, VerdictStore(tmp_path))
+
+    assert fx.as_dicts(first) == fx.as_dicts(plain) and fx.as_dicts(again) == fx.as_dicts(plain)
+    assert fx.gate_rejects(again_con) == fx.gate_rejects(plain_con) != []
+    # a verdict is about a value, not a file: a column of the same name and type checked the same
+    # way in a later file type reuses it within the run; the third run needs no GX call at all
+    # (bar the personal columns, never remembered)
+    assert 0 < n_first <= n_plain and len(gx_calls) == n_plain + n_first
+    failed = {r.name for r in again[fx.MONTH] if not r.passed}
+    assert {"las_cld.in_code_list:Event Type", "las_cld.not_null:Event Reference"} <= failed
+
+
+def test_only_values_never_judged_go_to_gx_and_a_new_bad_one_is_found(tmp_path: Path, gx_calls: list):
+    run_source_checks_for_months(broken(), MONTHS, CFG, VerdictStore(tmp_path))
+    con = broken()
+    con.execute("""UPDATE raw.las_cld SET "Event Type" = 'Visit?' WHERE _month = '2024-02-01' AND _line = 2""")
+    gx_calls.clear()
+    results = run_source_checks_for_months(con, MONTHS, CFG, VerdictStore(tmp_path))
+
+    # the new code alone, by the two expectations on its column
+    assert sorted(gx_calls) == [("las_cld.in_code_list:Event Type", 1), ("las_cld.not_null:Event Type", 1)]
+    prev = next(r for r in results[fx.PREV] if r.name == "las_cld.in_code_list:Event Type")
+    cur = next(r for r in results[fx.MONTH] if r.name == "las_cld.in_code_list:Event Type")
+    assert not prev.passed and [e["line"] for e in prev.examples] == [2]
+    assert not cur.passed and [e["line"] for e in cur.examples] == [5, 7]  # remembered as unexpected
+
+
+def test_a_damaged_store_counts_as_empty(tmp_path: Path, gx_calls: list):
+    plain = run_source_checks_for_months(broken(), MONTHS, CFG)
+    n_plain = len(gx_calls)
+    (tmp_path / "0000.parquet").write_bytes(b"not parquet")
+    results = run_source_checks_for_months(broken(), MONTHS, CFG, VerdictStore(tmp_path))
+    assert fx.as_dicts(results) == fx.as_dicts(plain) and len(gx_calls) > n_plain
+
+
+def test_the_files_are_merged_into_one_past_the_limit(tmp_path: Path):
+    con = duckdb.connect()
+    store = VerdictStore(tmp_path)
+    for n in range(COMPACT_AT + 1):
+        store.load(con, [])
+        con.execute("INSERT INTO _gate_verdicts_new VALUES ('k', ?, false)", [f'{{"v0":{n}}}'])
+        store._new = 1
+        store.save(con)
+    files = list(tmp_path.glob("*.parquet"))
+    assert len(files) <= 2 and not list(tmp_path.glob(".*.tmp"))
+    assert con.execute("SELECT count(DISTINCT value) FROM read_parquet(?)", [[str(f) for f in files]]).fetchone() == (COMPACT_AT + 1,)
+
