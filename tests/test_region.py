@@ -150,6 +150,9 @@ def test_each_council_is_refreshed_as_ascw_refresh_would_and_a_bad_one_blocks_on
     assert "region    one dbt build for 1 council(s)" in done.stderr and "region    clean" in done.stderr
     assert "rows of the region's dbt build" in (work / good / "refresh.log").read_text()
     assert not (work / "_region" / "ascw.duckdb").exists()
+    # The councils shared one store of GX verdicts, in the work folder, not beside a warehouse.
+    assert list((work / "_gx_verdicts").glob("*.parquet"))
+    assert not (work / good / "warehouse" / "gx_verdicts").exists()
 
     # The bad council: nothing published, the reason in its own log, its stages timed from its start.
     assert not (work / bad / "exports" / MONTH).exists()
