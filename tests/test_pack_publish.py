@@ -16,6 +16,7 @@ from orchestration.pack import AlreadyPublished, PackError, atomic, publish_mont
 from orchestration.pack.manifest import sha256
 from orchestration.pack.sample_marts import COUNCIL, build_sample_marts
 from orchestration.pack.tables import TIER3_RUNGS, TIER3_TOTAL
+from orchestration.pack.xlsx_writer import BODY, BODY_RIGHT, body_style
 
 MONTH = "2025-03"
 EXTRA = {
@@ -87,6 +88,12 @@ def test_workbooks_have_one_sheet_per_table_and_council_formatting(pack):
     kpi = openpyxl.load_workbook(pack / "kpi_pack.xlsx")
     assert kpi.sheetnames == ["Contents", "KPIs", "Trend"]
     assert kpi["KPIs"].freeze_panes is not None
+
+
+def test_a_data_cells_style_follows_its_value_and_kind():
+    assert body_style(1234.5, "money") == "Pack money" and body_style(7, "count") == "Pack count"
+    assert body_style("[c]", "count") == BODY_RIGHT and body_style("[z]", "text") == BODY_RIGHT
+    assert body_style("Nursing", "text") == BODY and body_style("2024-03-31", "date") == BODY
 
 
 def test_care_ladder_primary_and_secondary_suppression(pack):

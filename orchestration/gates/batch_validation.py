@@ -139,6 +139,11 @@ def _values_sql(e: dict[str, Any], rows: str, empty: pd.DataFrame) -> tuple[str,
     return f"SELECT DISTINCT {', '.join(q(c) for c in cols)} FROM {rows}", [(f"r.{q(c)}", q(c)) for c in cols], cols
 
 
+def _column_types(con: duckdb.DuckDBPyConnection, rows: str) -> dict[str, str]:
+    """DuckDB type of each column ``rows`` returns (a verdict is about a value of that type)."""
+    return dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {rows})").fetchall())
+
+
 def _size_class(n: int) -> int:
     """Expectations whose value lists are of a similar length share a frame (shorter lists are
     repeated to the frame's length, so one long list must not stretch every short one)."""
@@ -162,7 +167,7 @@ def _failing_values(
     matches: dict[int, list[tuple[str, str]]] = {}
     failing: dict[int, set[int]] = defaultdict(set)
     keyed: dict[int, tuple[str, list[str]]] = {}  # expectation -> (verdict key, verdict columns)
-    types = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {rows})").fetchall()) if verdicts else {}
+    types = _column_types(con, rows) if verdicts is not None else {}
     for i in row_level:
         sql, matches[i], verdict_columns = _values_sql(exps[i], rows, empty)
         table = _distinct_table(i)
@@ -177,9 +182,9 @@ def _failing_values(
     for i in row_level:
         table = _distinct_table(i)
         unjudged = ""
-        if i in keyed:
+        if verdicts is not None and i in keyed:
             key, verdict_columns = keyed[i]
-            failing[i].update(verdicts.split(con, table, key, verdict_columns, _lookup_table(i)))  # type: ignore[union-attr]
+            failing[i].update(verdicts.split(con, table, key, verdict_columns, _lookup_table(i)))
             unjudged = f"WHERE _gid IN (SELECT _gid FROM {_lookup_table(i)} WHERE unexpected IS NULL)"
         cols = ", ".join(q(c) for c in _columns_of(exps[i]))
         df = con.execute(f"SELECT _gid, {cols} FROM {table} {unjudged} ORDER BY _gid").df()

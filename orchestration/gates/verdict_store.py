@@ -5,8 +5,8 @@ again by the same expectation.
 and every expectation type it accepts (``ROW_WISE_TYPES``) judges a value on its own. So GX's
 verdict on a value is a function of:
 - the expectation: its type and kwargs, ``$PARAMETER`` placeholders resolved (its ``meta`` is
-  only a name and a message); an expectation with ``mostly`` is never remembered (batch
-  validation falls back to month-by-month for it anyway);
+  only a name and a message); an expectation with ``mostly``, or on a personal column
+  (``PERSONAL_COLUMNS``), is never remembered;
 - the value as GX sees it: the DuckDB type(s) of the column(s) the frame is read from, and the
   value(s); for a not-null check of a text column, batch validation judges one value per
   nullness, and nullness is what is remembered;
@@ -25,7 +25,7 @@ file compacted away under a concurrent reader, a damaged file) it counts as empt
 every value, as with no store.
 
 Where: ``<warehouse folder>/gx_verdicts/`` (beside the warehouse, with its other by-products;
-values only, never a row, and no expectation on a ``SENSITIVE_COLUMNS`` column is remembered),
+values only, never a row, and no value of a personal column),
 or ``ASCW_GX_VERDICTS``; ``ascw refresh-region`` points its councils at one folder in its work
 folder. Deleting the folder is always safe: it only costs GX time.
 """
@@ -44,6 +44,7 @@ import duckdb
 
 from orchestration.gates.sqlutil import q
 from orchestration.gates.suites import SENSITIVE_COLUMNS
+from sources.contracts import FILE_TYPES
 
 FORMAT = 1
 COMPACT_AT = 32
@@ -51,6 +52,9 @@ ENV = "ASCW_GX_VERDICTS"
 KNOWN = "_gate_verdicts_known"
 NEW = "_gate_verdicts_new"
 _COLUMN_KWARGS = ("column", "column_A", "column_B")
+# Never remembered: a verdict file would list their values (dates of birth and death, and the
+# pseudonymised person ids, which stay in the warehouse file).
+PERSONAL_COLUMNS = SENSITIVE_COLUMNS | {c.name for ft in FILE_TYPES.values() for c in ft.columns if c.personal}
 
 
 @functools.cache
@@ -73,7 +77,7 @@ def verdict_key(expectation: dict[str, Any], parameters: dict[str, Any], column_
     """The key GX's verdicts under ``expectation`` are remembered by, or None when they must not
     be (``mostly``, a sensitive column)."""
     kwargs = expectation["kwargs"]
-    if "mostly" in kwargs or any(kwargs.get(k) in SENSITIVE_COLUMNS for k in _COLUMN_KWARGS):
+    if "mostly" in kwargs or any(kwargs.get(k) in PERSONAL_COLUMNS for k in _COLUMN_KWARGS):
         return None
     payload = {
         "format": FORMAT,
