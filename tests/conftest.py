@@ -39,6 +39,23 @@ def dbt_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def shared_gx_verdicts(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Path]:
+    """One store of GX verdicts for every refresh of the run, on both workers
+    (orchestration/gates/verdict_store.py), as `refresh-region` gives its councils one: the
+    end-to-end modules refresh the same generated council many times, and a verdict is GX's on a
+    value under an expectation whoever asked first. Tests of the store itself pass their own."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base if worker_id == "master" else base.parent) / "gx_verdicts"
+    saved = os.environ.get("ASCW_GX_VERDICTS")
+    os.environ["ASCW_GX_VERDICTS"] = str(folder)
+    yield folder
+    if saved is None:
+        os.environ.pop("ASCW_GX_VERDICTS", None)
+    else:
+        os.environ["ASCW_GX_VERDICTS"] = saved
+
+
+@pytest.fixture(scope="session", autouse=True)
 def dbt_fork_server() -> Iterator[None]:
     """One dbt fork server per test worker (orchestration/dbt_forkserver.py): every refresh
     and `ascw-dbt` run of the session skips dbt's ~4 s of imports, as refreshes do."""

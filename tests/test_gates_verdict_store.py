@@ -129,3 +129,11 @@ def test_the_files_are_merged_into_one_past_the_limit(tmp_path: Path):
     assert len(files) <= 2 and not list(tmp_path.glob(".*.tmp"))
     assert con.execute("SELECT count(DISTINCT value) FROM read_parquet(?)", [[str(f) for f in files]]).fetchone() == (COMPACT_AT + 1,)
 
+
+
+def test_a_store_that_cannot_be_written_leaves_the_validation_as_it_is(tmp_path: Path, plain: tuple[dict, list[tuple]]):
+    folder = tmp_path / "store"
+    folder.write_text("a file where the folder should be")  # mkdir fails, as on a read-only disk
+    with pytest.warns(UserWarning, match="GX verdicts not saved"):
+        results = run_source_checks_for_months(broken(), MONTHS, CFG, VerdictStore(folder))
+    assert fx.as_dicts(results) == plain[0]

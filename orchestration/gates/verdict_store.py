@@ -36,6 +36,7 @@ import hashlib
 import json
 import os
 import uuid
+import warnings
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -102,9 +103,9 @@ def store_folder(warehouse: Path, env: dict[str, str] | None = None) -> Path:
     return Path(e[ENV]) if e.get(ENV) else warehouse.parent / "gx_verdicts"
 
 
-def _literal(paths: list[Path]) -> str:
-    """A DuckDB list literal of file names (COPY takes no parameters)."""
-    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+def _quoted(path: Path) -> str:
+    """A file name as a DuckDB string literal (COPY takes no parameters)."""
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 class VerdictStore:
@@ -158,25 +159,36 @@ class VerdictStore:
 
     def save(self, con: duckdb.DuckDBPyConnection) -> None:
         """Adds this run's new verdicts to the folder as one file (merging the folder's files
-        into one once there are ``COMPACT_AT`` of them)."""
+        into one once there are ``COMPACT_AT`` of them). A store that cannot be written (a full
+        disk, a read-only folder) only means GX judges these values again next time: the
+        validation goes on."""
         if self._new:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._write(con, f"SELECT * FROM {NEW}")
             self._new = 0
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self._write(con, f"SELECT * FROM {NEW}")
+            except (OSError, duckdb.Error) as exc:
+                warnings.warn(f"GX verdicts not saved in {self.folder}: {exc}", stacklevel=2)
+                return
         files = self._files()
         if len(files) >= COMPACT_AT:
+            listed = ", ".join(_quoted(f) for f in files)
             try:
-                self._write(con, f"SELECT DISTINCT key, value, unexpected FROM read_parquet({_literal(files)})")
-            except duckdb.Error:
-                return  # another process is compacting: leave it to that one
+                self._write(con, f"SELECT DISTINCT key, value, unexpected FROM read_parquet([{listed}])")
+            except (OSError, duckdb.Error):
+                return  # another process compacted them first, or no room: left as they are
             for f in files:
                 f.unlink(missing_ok=True)
 
     def _write(self, con: duckdb.DuckDBPyConnection, select: str) -> None:
+        """``select`` into a new file of the folder, renamed into place once whole."""
         name = uuid.uuid4().hex
         tmp = self.folder / f".{name}.tmp"
-        con.execute(f"COPY ({select}) TO {_literal([tmp])[1:-1]} (FORMAT parquet)")
-        os.replace(tmp, self.folder / f"{name}.parquet")
+        try:
+            con.execute(f"COPY ({select}) TO {_quoted(tmp)} (FORMAT parquet)")
+            os.replace(tmp, self.folder / f"{name}.parquet")
+        finally:
+            tmp.unlink(missing_ok=True)
 
     @staticmethod
     def drop(con: duckdb.DuckDBPyConnection) -> None:
