@@ -8,8 +8,8 @@ is the same for one month):
    distinct values, failing rows are attributed back to their month through ``_month``/``_file``),
    falling back to a month-by-month validation streamed out of DuckDB in bounded chunks
    (``gx_runner``) when that cannot be exact (given a ``VerdictStore``, GX judges only the values
-   it has not judged before under the same expectation: ``verdict_store``); plus SQL checks that need the whole month
-   (uniqueness, column types, row-count drift), per month;
+   it has not judged before under the same expectation: ``verdict_store``); plus SQL checks that
+   need the whole month (uniqueness, column types, row-count drift), per month;
 3. the same for the reference and annual files, validated ONCE (they are not partitioned by
    month) and copied to every month's results, unless ``config.check_reference_files`` is off;
    a later run reuses those results while the files, suites, config and checking code are
@@ -222,7 +222,8 @@ def run_source_checks_for_months(
 
 
 def _check_months(
-    con: duckdb.DuckDBPyConnection, labels: list[str], config: GateConfig, verdicts: VerdictStore | None = None
+    con: duckdb.DuckDBPyConnection, labels: list[str], config: GateConfig,
+    verdicts: VerdictStore | None = None,
 ) -> tuple[dict[str, list[CheckResult]], dict[str, list[RejectRow]], dict[str, list[RejectRow]]]:
     results = {m: row_accounting.file_checks(con, m, config) for m in labels}
     rejects: dict[str, list[RejectRow]] = {m: [] for m in labels}
