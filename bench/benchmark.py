@@ -23,9 +23,9 @@ all monthly refreshes, each phase's wall clock printed beside the floor's. `--re
 monthly phase N times, each from the state the backfill left (restored at the same paths, so dbt's
 partial parse holds as in production), and prints the median and range of its wall clock; the
 floor is timed on the first repeat. With several councils refreshed one dbt build each
-(`region-each`, `process`), it ends with the shared-build probe (`shared_build_probe`): every council's raw tables combined into one region warehouse and built by
-one `dbt build` with the council key, its CPU printed per council and its marts checked against
-each council's own. Nothing here is a test: it prints figures; the targets are in README.md.
+(`region-each`, `process`), it ends with the shared-build probe (`shared_build_probe`): every
+council's raw tables combined into one region warehouse and built by one `dbt build` with the
+council key, its CPU printed per council and its marts checked against each council's own. Nothing here is a test: it prints figures; the targets are in README.md.
 """
 from __future__ import annotations
 
@@ -193,7 +193,7 @@ def model_order(manifest: dict) -> list[dict]:
 
 
 PLACEHOLDER_COUNCIL = "E99999999"  # not an ONS code; compiled SQL uses the code as a literal only
-_TEMPLATE: dict[str, str] = {}  # the manifest compiled once for PLACEHOLDER_COUNCIL, as JSON text
+_TEMPLATE: dict[str, str | None] = {}  # the manifest compiled once for PLACEHOLDER_COUNCIL, as JSON text
 _TEMPLATE_LOCK = threading.Lock()  # council_manifest runs in a thread pool
 
 
@@ -201,7 +201,9 @@ def compiled_template(scratch: Path) -> str | None:
     """The dbt project's manifest with every model compiled for PLACEHOLDER_COUNCIL (once per
     benchmark: a compile costs ~10 s, 8 min for 50 councils), against an empty DuckDB file."""
     with _TEMPLATE_LOCK:
-        return _TEMPLATE.get("text") or _compile_template(scratch)
+        if "text" not in _TEMPLATE:  # a failed compile is not tried again for every council
+            _TEMPLATE["text"] = _compile_template(scratch)
+        return _TEMPLATE["text"]
 
 
 def _compile_template(scratch: Path) -> str | None:
@@ -215,9 +217,9 @@ def _compile_template(scratch: Path) -> str | None:
     if done.returncode or not (target / "manifest.json").exists():
         sys.stderr.write(f"floor: dbt compile exited {done.returncode}\n{done.stdout[-2000:]}\n")
         return None
-    _TEMPLATE["text"] = (target / "manifest.json").read_text()
+    text = (target / "manifest.json").read_text()
     shutil.rmtree(target)
-    return _TEMPLATE["text"]
+    return text
 
 
 def council_manifest(work: Path) -> dict | None:

@@ -250,7 +250,7 @@ def _refresh_shared(
                           child=partial(child, stage="models", env=build.env() if build else {}))
     own = [run for run in ready if run not in adopting]
     finished += run_forked(own, months_of, base, jobs, child=partial(child, stage="models"))
-    if build is not None and builder is None:
+    if build is not None:
         remove_region(work)
     for result in finished:
         results[result.name] = replace(result, seconds=result.seconds + results[result.name].seconds)

@@ -11,7 +11,7 @@ import pytest
 import gates_fixtures as fx
 from orchestration.gates import GateConfig, run_source_checks_for_months
 from orchestration.gates import batch_validation
-from orchestration.gates.verdict_store import COMPACT_AT, PERSONAL_COLUMNS, VerdictStore, store_folder, verdict_key
+from orchestration.gates.verdict_store import COMPACT_AT, VerdictStore, on_personal_column, store_folder, verdict_key
 
 CFG = GateConfig(check_reference_files=False)
 MONTHS = [fx.PREV, fx.MONTH]
@@ -66,7 +66,7 @@ def gx_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
 
     def counting(members, frames, gids, exps, *args, **kwargs):  # type: ignore[no-untyped-def]
         for i in members:
-            if not any(exps[i]["kwargs"].get(k) in PERSONAL_COLUMNS for k in ("column", "column_A", "column_B")):
+            if not on_personal_column(exps[i]):
                 calls.append((exps[i]["meta"]["name"], len(frames[i])))
         return real(members, frames, gids, exps, *args, **kwargs)
 

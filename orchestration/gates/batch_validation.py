@@ -35,7 +35,7 @@ from orchestration.gates.gx_runner import (
     shared_batch_definition,
 )
 from orchestration.gates.sqlutil import q
-from orchestration.gates.suites import suite_from_json
+from orchestration.gates.suites import COLUMN_KWARGS, columns_of, suite_from_json
 from orchestration.gates.verdict_store import VerdictStore, verdict_key
 from orchestration.months import month_label
 
@@ -50,7 +50,6 @@ ROW_WISE_TYPES = frozenset(
 )
 NOT_NULL = "expect_column_values_to_not_be_null"
 TABLE_TYPES = frozenset({"expect_table_columns_to_match_set"})
-COLUMN_KWARGS = ("column", "column_A", "column_B")
 
 
 def _distinct_table(i: int) -> str:
@@ -59,10 +58,6 @@ def _distinct_table(i: int) -> str:
 
 def _lookup_table(i: int) -> str:
     return f"_gate_batch_known_{i}"
-
-
-def _columns_of(e: dict[str, Any]) -> list[str]:
-    return [e["kwargs"][k] for k in COLUMN_KWARGS if k in e["kwargs"]]
 
 
 def _alias(i: int, k: str) -> str:
@@ -96,7 +91,7 @@ def validate_months(
         if not counts:
             return {}
         empty = con.execute(f"SELECT * FROM {rows} LIMIT 0").df()
-        if any(c not in empty.columns for i in row_level for c in _columns_of(exps[i])):
+        if any(c not in empty.columns for i in row_level for c in columns_of(exps[i])):
             return None  # GX would report the missing column: let the month-by-month run say so
         found = _failing_values(con, rows, empty, exps, row_level, expectation_parameters, chunk_vectors, verdicts)
         if found is None:
@@ -131,7 +126,7 @@ def _values_sql(e: dict[str, Any], rows: str, empty: pd.DataFrame) -> tuple[str,
     column(s) of that SELECT a verdict is about. A not-null check of a text column only needs one
     value per nullness (identifier columns have as many values as rows); every other check needs
     every distinct value of its column(s)."""
-    cols = _columns_of(e)
+    cols = columns_of(e)
     if e["type"] == NOT_NULL and isinstance(empty[cols[0]].dtype, pd.StringDtype):
         c = q(cols[0])
         return (f"SELECT ({c} IS NULL) AS _null, any_value({c}) AS {c} FROM {rows} GROUP BY 1",
@@ -174,7 +169,7 @@ def _failing_values(
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT row_number() OVER () - 1 AS _gid, * FROM ({sql})")
         if verdicts is not None:
             mode = "nullness" if verdict_columns == ["_null"] else "value"
-            key = verdict_key(exps[i], expectation_parameters, [types[c] for c in _columns_of(exps[i])], mode)
+            key = verdict_key(exps[i], expectation_parameters, [types[c] for c in columns_of(exps[i])], mode)
             if key is not None:
                 keyed[i] = (key, verdict_columns)
     if verdicts is not None:
@@ -186,7 +181,7 @@ def _failing_values(
             key, verdict_columns = keyed[i]
             failing[i].update(verdicts.split(con, table, key, verdict_columns, _lookup_table(i)))
             unjudged = f"WHERE _gid IN (SELECT _gid FROM {_lookup_table(i)} WHERE unexpected IS NULL)"
-        cols = ", ".join(q(c) for c in _columns_of(exps[i]))
+        cols = ", ".join(q(c) for c in columns_of(exps[i]))
         df = con.execute(f"SELECT _gid, {cols} FROM {table} {unjudged} ORDER BY _gid").df()
         if len(df) == 0:
             continue  # every value judged before

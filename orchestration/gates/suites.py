@@ -50,6 +50,12 @@ EXAMPLE_ID_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 # Columns whose values never appear in examples, rejects or reports (derived values do).
 SENSITIVE_COLUMNS = frozenset({"NHS Number", "Postcode", "Date of Birth", "Date of Death"})
+COLUMN_KWARGS = ("column", "column_A", "column_B")  # the kwargs naming the columns an expectation reads
+
+
+def columns_of(expectation: dict[str, Any]) -> list[str]:
+    """The columns an expectation (suite JSON) reads, in kwarg order."""
+    return [expectation["kwargs"][k] for k in COLUMN_KWARGS if k in expectation["kwargs"]]
 
 # (file type, column) -> severity for code-list / flag checks is the list's ``blocking``;
 # everything below is ERROR unless listed as WARN here.

@@ -44,7 +44,7 @@ from typing import Any
 import duckdb
 
 from orchestration.gates.sqlutil import q
-from orchestration.gates.suites import SENSITIVE_COLUMNS
+from orchestration.gates.suites import SENSITIVE_COLUMNS, columns_of
 from sources.contracts import FILE_TYPES
 
 FORMAT = 1
@@ -52,7 +52,6 @@ COMPACT_AT = 32
 ENV = "ASCW_GX_VERDICTS"
 KNOWN = "_gate_verdicts_known"
 NEW = "_gate_verdicts_new"
-_COLUMN_KWARGS = ("column", "column_A", "column_B")
 # Never remembered: a verdict file would list their values (dates of birth and death, and the
 # pseudonymised person ids, which stay in the warehouse file).
 PERSONAL_COLUMNS = SENSITIVE_COLUMNS | {c.name for ft in FILE_TYPES.values() for c in ft.columns if c.personal}
@@ -73,12 +72,17 @@ def resolved_kwargs(kwargs: dict[str, Any], parameters: dict[str, Any]) -> dict[
     return {k: resolve(v) for k, v in kwargs.items()}
 
 
+def on_personal_column(expectation: dict[str, Any]) -> bool:
+    """Whether the expectation reads a personal column (its verdicts are never remembered)."""
+    return any(c in PERSONAL_COLUMNS for c in columns_of(expectation))
+
+
 def verdict_key(expectation: dict[str, Any], parameters: dict[str, Any], column_types: list[str],
                 mode: str = "value", versions: dict[str, str] | None = None) -> str | None:
     """The key GX's verdicts under ``expectation`` are remembered by, or None when they must not
-    be (``mostly``, a sensitive column)."""
+    be (``mostly``, a personal column)."""
     kwargs = expectation["kwargs"]
-    if "mostly" in kwargs or any(kwargs.get(k) in PERSONAL_COLUMNS for k in _COLUMN_KWARGS):
+    if "mostly" in kwargs or on_personal_column(expectation):
         return None
     payload = {
         "format": FORMAT,
