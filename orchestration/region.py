@@ -259,13 +259,22 @@ def _refresh_shared(
 
 def council_warehouses(runs: list[CouncilRun], base: Settings) -> dict[str, Path]:
     """Council code (from its extracts) -> warehouse, for a region build; a code met twice
-    (two landing folders of one council) keeps only its first, the other builds on its own."""
-    from orchestration.defs.resources import council_of_extracts, open_warehouse
+    (two landing folders of one council) keeps only its first, the other builds on its own.
+    A warehouse another process holds for writing (a second refresh, an analyst's read-write
+    session) is left out, with a line saying so: that council's "models" stage then runs on its
+    own and reports the warehouse busy (exit 3) as `ascw refresh` would, or builds if it is free
+    by then; the other councils' build does not wait for it."""
+    from orchestration.defs.resources import WarehouseBusy, council_of_extracts, open_warehouse
+    from orchestration.progress import progress
 
     out: dict[str, Path] = {}
     for run in runs:
         path = run.settings(base).warehouse
-        con = open_warehouse(path, read_only=True)  # WarehouseBusy names the file and its holder
+        try:
+            con = open_warehouse(path, read_only=True)
+        except WarehouseBusy as exc:
+            progress("region", f"{run.name} left out of the region build: {exc}")
+            continue
         try:
             out.setdefault(council_of_extracts(con), path)
         finally:

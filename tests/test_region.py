@@ -203,3 +203,31 @@ def test_a_shared_run_adopts_only_a_clean_build_and_never_builds_a_blocked_counc
     expected = "adopted" if outcome == "clean" else "own build"
     assert [str(r.log) for r in results if r.name != "bad"] == [expected, expected]
     assert results[0].seconds == 3.0  # both stages
+
+
+def test_a_warehouse_held_for_writing_is_left_out_of_the_region_build_not_the_region_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = load_settings({})
+    runs = [region.CouncilRun(n, tmp_path / n, tmp_path / "w" / n) for n in ("free", "held")]
+    for run, code in zip(runs, ("E06000022", "E06000023")):
+        path = run.settings(base).warehouse
+        path.parent.mkdir(parents=True)
+        with duckdb.connect(str(path)) as con:
+            con.execute('create schema raw; create table raw.las_cld ("LA Code" varchar)')
+            con.execute("insert into raw.las_cld values (?)", [code])
+    held = runs[1].settings(base).warehouse
+    holder = subprocess.Popen(  # another refresh, or an analyst's read-write session
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]);"
+         " print('ready', flush=True); time.sleep(600)", str(held)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        warehouses = region.council_warehouses(runs, base)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert warehouses == {"E06000022": runs[0].settings(base).warehouse}
+    err = capsys.readouterr().err
+    assert "held left out of the region build" in err and str(held) in err
