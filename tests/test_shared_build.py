@@ -104,3 +104,24 @@ def test_adopting_is_all_or_nothing(tmp_path: Path) -> None:
         adopt(con, build, "A", [("marts", "m"), ("marts", "missing")])
     assert con.execute("select * from marts.m").fetchall() == [(7,)]  # last month's table stands
     con.close()
+
+
+def test_an_adopting_models_run_leaves_out_only_the_dbt_tests_as_asset_checks(dbt_manifest: Path) -> None:
+    from orchestration.cli import stage_job
+    from orchestration.definitions import ASSETS, defs
+    from orchestration.defs.checks import GATE_KEY
+    from orchestration.defs.warehouse import warehouse_models
+
+    job = defs.resolve_job_def("monthly_refresh")
+    for stage, adopting in (("all", False), ("sources", True), ("models", False)):
+        assert stage_job(job, stage, adopting) == (job, stage_selection(stage))
+    subset, rest = stage_job(job, "models", adopting=True)
+    assert rest is None  # the subset job is the selection
+    selection = set(stage_selection("models"))
+    assert subset.asset_selection == selection
+    dbt_checks = set(warehouse_models.check_keys)
+    assert len(dbt_checks) > 100  # the dbt tests, as asset checks in every other run
+    assert subset.asset_check_selection == {
+        c for a in ASSETS for c in a.check_keys if c.asset_key in selection} - dbt_checks
+    assert {c.name for c in subset.asset_check_selection if c.asset_key == GATE_KEY} == {
+        "reconciliation", "all_blocking_checks_passed"}

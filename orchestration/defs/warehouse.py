@@ -100,7 +100,9 @@ def adopt_shared_build(
 ) -> Iterator:
     """The council's rows of a clean region build (every model built, every test passed: see
     orchestration/shared_build.py) become its warehouse's dbt tables; the build's test results
-    are recorded for the council's months, and reported to Dagster as this asset's."""
+    are recorded for the council's months (`audit.check_results`, which the gate reads). A
+    region refresh runs this without the dbt tests as asset checks (`cli.stage_job`); any
+    that are selected are reported passed, as the clean build's were."""
     manifest = shared.artifact("manifest.json")
     results = results_from_run_results(shared.artifact("run_results.json"), manifest, months)
     with warehouse.connect() as con:
