@@ -33,6 +33,30 @@ def test_stage_times_charge_each_interval_to_the_line_that_ends_it(bench) -> Non
     )
 
 
+def test_stage_times_of_a_region_council_add_up_its_two_stages(bench) -> None:  # type: ignore[no-untyped-def]
+    log = "\n".join([  # refresh-region: the "sources" stage, then the "models" stage, each from 0
+        "[   0.3s] refresh   2024-03..2024-03",
+        "[   2.5s] load      reference files",
+        "[   9.2s] validate  2024-03: 210 checks",
+        "[   0.1s] refresh   2024-03..2024-03",
+        "[   3.7s] dbt       E06000014: 287023 rows of the region's dbt build",
+        "[   4.8s] gate      2024-03: ok to publish",
+        "[   5.9s] publish   2024-03: published",
+    ])
+    assert dict(bench.stage_times(log, 15.5)) == pytest.approx(
+        {"refresh": 0.4, "load": 2.2, "validate": 6.7, "dbt": 3.6, "gate": 1.1, "publish": 1.1, "other": 0.4})
+
+
+def test_region_build_seconds_from_the_region_s_progress_lines(bench) -> None:  # type: ignore[no-untyped-def]
+    stderr = "\n".join([
+        "[   0.0s] region    50 council(s) from /land, 2 at a time",
+        "[ 270.4s] region    one dbt build for 50 council(s) in /work/_region",
+        "[ 422.9s] region    clean",
+    ])
+    assert bench.region_build_seconds(stderr) == pytest.approx(152.5)
+    assert bench.region_build_seconds("[   0.0s] region    1 council(s)") == 0.0
+
+
 def test_model_order_puts_parents_first(bench) -> None:  # type: ignore[no-untyped-def]
     def model(name: str, *parents: str) -> dict:
         return {"resource_type": "model", "name": name, "depends_on": {"nodes": [f"model.p.{p}" for p in parents]}}
