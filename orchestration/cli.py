@@ -196,7 +196,6 @@ def _run_refresh(settings: Settings, months: list[str], stage: str = "all") -> i
         progress("dbt", "parsed the dbt project (first run, or its files changed)")
     from orchestration.definitions import build_definitions
     from orchestration.defs.resources import default_resources
-
     from orchestration.shared_build import SharedBuild
 
     defs = build_definitions(default_resources())

@@ -102,8 +102,22 @@ def two_councils(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def good_alone(two_councils: Path, tmp_path_factory: pytest.TempPathFactory) -> Site:
+    """The first council refreshed on its own by `ascw refresh --all`: what a region run must match."""
+    good = sorted(p.name for p in two_councils.iterdir() if p.is_dir())[0]
+    base = tmp_path_factory.mktemp("alone")
+    alone = Site(two_councils / good, base / "warehouse" / "ascw.duckdb", base / "exports")
+    saved = {k: os.environ.pop(k) for k in ("ASCW_COUNCIL", "ASCW_REGION") if k in os.environ}
+    try:
+        assert alone.refresh("--all") == 0
+    finally:
+        os.environ.update(saved)
+    return alone
+
+
 def test_each_council_is_refreshed_as_ascw_refresh_would_and_a_bad_one_blocks_only_itself(
-    two_councils: Path, tmp_path: Path
+    two_councils: Path, good_alone: Site, tmp_path: Path
 ) -> None:
     good, bad = sorted(p.name for p in two_councils.iterdir() if p.is_dir())
     assert good != "E06000023"  # not the demo council: its code must come from its extracts
@@ -138,13 +152,7 @@ def test_each_council_is_refreshed_as_ascw_refresh_would_and_a_bad_one_blocks_on
     assert areas["council"] == good and areas["england"] == "E92000001"
     assert areas["region"].startswith("E12")
     # ... and the same marts as a refresh of its own.
-    alone = Site(root / good, tmp_path / "alone" / "ascw.duckdb", tmp_path / "alone_exports")
-    saved = {k: os.environ.pop(k) for k in ("ASCW_COUNCIL", "ASCW_REGION") if k in os.environ}
-    try:
-        assert alone.refresh("--all") == 0
-    finally:
-        os.environ.update(saved)
-    assert mart_digests(work / good / "warehouse" / "ascw.duckdb") == mart_digests(alone.warehouse)
+    assert mart_digests(work / good / "warehouse" / "ascw.duckdb") == mart_digests(good_alone.warehouse)
     # It got them from the region's one dbt build (the bad council, stopped by its source gates,
     # was not in it), whose warehouse is removed once adopted.
     assert "region    one dbt build for 1 council(s)" in done.stderr and "region    clean" in done.stderr
@@ -161,6 +169,29 @@ def test_each_council_is_refreshed_as_ascw_refresh_would_and_a_bad_one_blocks_on
     stamps = [float(line[1:line.index("]")].strip(" s")) for line in log.splitlines() if line.startswith("[")]
     seconds = float(lines[bad].split()[2])
     assert stamps and max(stamps) <= seconds + 0.5  # not counted from the parent's start (before its imports)
+
+
+def test_a_council_whose_region_build_is_not_adopted_builds_its_own_in_the_models_stage(
+    good_alone: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fallback of a region run whose shared build is not clean, with real dbt: the council's
+    "sources" stage leaves its month open for dbt, then its "models" stage (no shared build to
+    adopt) runs its own dbt build, gate and publishing: the marts and pack of `ascw refresh`."""
+    from orchestration.cli import STAGED, refresh
+    from orchestration.shared_build import SHARED_BUILD_ENV
+
+    for name in (SHARED_BUILD_ENV, "ASCW_COUNCIL", "ASCW_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings({}).with_overrides(
+        landing=good_alone.landing, warehouse=tmp_path / "warehouse" / "ascw.duckdb", exports=tmp_path / "exports",
+        council=None)
+    assert refresh(settings, [MONTH], "sources") == STAGED
+    assert not (settings.exports / MONTH).exists()  # nothing published by the sources stage
+    assert refresh(settings, [MONTH], "models") == 0
+    assert (settings.exports / MONTH / "manifest.json").exists()
+    assert mart_digests(settings.warehouse) == mart_digests(good_alone.warehouse)
+    assert sorted(p.name for p in (settings.exports / MONTH).iterdir()) == sorted(
+        p.name for p in (good_alone.exports / MONTH).iterdir())
 
 
 def _staged_child(run: region.CouncilRun, base, months: list[str], stage: str = "all",  # type: ignore[no-untyped-def]
