@@ -108,11 +108,16 @@ def good_alone(two_councils: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     good = sorted(p.name for p in two_councils.iterdir() if p.is_dir())[0]
     base = tmp_path_factory.mktemp("alone")
     alone = Site(two_councils / good, base / "warehouse" / "ascw.duckdb", base / "exports")
-    saved = {k: os.environ.pop(k) for k in ("ASCW_COUNCIL", "ASCW_REGION") if k in os.environ}
+    # A module fixture runs outside the per-test restore of the council settings (conftest's
+    # council_env_restored): put them back as they were, set or not.
+    saved = {k: os.environ.pop(k, None) for k in ("ASCW_COUNCIL", "ASCW_REGION")}
     try:
         assert alone.refresh("--all") == 0
     finally:
-        os.environ.update(saved)
+        for k, v in saved.items():
+            os.environ.pop(k, None)
+            if v is not None:
+                os.environ[k] = v
     return alone
 
 
