@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_helpers import WAITING_MONTHS, Site, generate
+from pipeline_helpers import WAITING_MONTHS, Site, council_env_kept, generate
 
 # A key for the synthetic councils of this test run, so that no run writes a key file into the
 # user's config folder (sources/pseudonymise.py) and every refresh of the run, including the ones in
@@ -144,20 +144,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
 
 
-# What an in-process refresh leaves in os.environ that would change the next refresh: the
-# council its dbt run was pointed at (`ascw` itself is one process per run, so it never leaks).
-COUNCIL_ENV = ("ASCW_COUNCIL", "ASCW_REGION")
-
-
 @pytest.fixture(autouse=True)
 def council_env_restored() -> Iterator[None]:
     """Each test starts from the session's council settings, whichever council the test before it
     refreshed in this worker (a refresh of E06000022 must not make the next demo refresh check
     its extracts against E06000022)."""
-    saved = {k: os.environ.get(k) for k in COUNCIL_ENV}
-    yield
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+    with council_env_kept():
+        yield

@@ -1,6 +1,9 @@
 """Helpers for the end-to-end tests: a generated landing directory and a refresh through `ascw`."""
 import hashlib
+import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,3 +59,25 @@ def mart_digests(warehouse: Path) -> dict[str, str]:
     from orchestration.region_warehouse import mart_digests as digests
 
     return digests(warehouse)
+
+
+# What an in-process refresh leaves in os.environ that would change the next refresh: the
+# council its dbt run was pointed at (`ascw` itself is one process per run, so it never leaks).
+COUNCIL_ENV = ("ASCW_COUNCIL", "ASCW_REGION")
+
+
+@contextmanager
+def council_env_kept(clear: bool = False) -> Iterator[None]:
+    """Inside: whatever refreshes run; after: the council settings (COUNCIL_ENV) as they were
+    before, set or unset. With `clear`, they are unset inside (each council's code from its extracts)."""
+    saved = {k: os.environ.get(k) for k in COUNCIL_ENV}
+    if clear:
+        for k in COUNCIL_ENV:
+            os.environ.pop(k, None)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k, None)
+            if v is not None:
+                os.environ[k] = v

@@ -19,7 +19,7 @@ import pytest
 
 from orchestration import region
 from orchestration.settings import load_settings
-from pipeline_helpers import Site, mart_digests
+from pipeline_helpers import Site, council_env_kept, mart_digests
 
 MONTH = "2024-03"
 
@@ -108,16 +108,9 @@ def good_alone(two_councils: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     good = sorted(p.name for p in two_councils.iterdir() if p.is_dir())[0]
     base = tmp_path_factory.mktemp("alone")
     alone = Site(two_councils / good, base / "warehouse" / "ascw.duckdb", base / "exports")
-    # A module fixture runs outside the per-test restore of the council settings (conftest's
-    # council_env_restored): put them back as they were, set or not.
-    saved = {k: os.environ.pop(k, None) for k in ("ASCW_COUNCIL", "ASCW_REGION")}
-    try:
+    # A module fixture runs outside conftest's per-test restore of the council settings.
+    with council_env_kept(clear=True):
         assert alone.refresh("--all") == 0
-    finally:
-        for k, v in saved.items():
-            os.environ.pop(k, None)
-            if v is not None:
-                os.environ[k] = v
     return alone
 
 
