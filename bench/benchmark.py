@@ -25,7 +25,8 @@ partial parse holds as in production), and prints the median and range of its wa
 floor is timed on the first repeat. With several councils refreshed one dbt build each
 (`region-each`, `process`), it ends with the shared-build probe (`shared_build_probe`): every
 council's raw tables combined into one region warehouse and built by one `dbt build` with the
-council key, its CPU printed per council and its marts checked against each council's own. Nothing here is a test: it prints figures; the targets are in README.md.
+council key, its CPU printed per council and its marts checked against each council's own.
+Nothing here is a test: it prints figures; the targets are in README.md.
 """
 from __future__ import annotations
 

@@ -174,18 +174,18 @@ def test_a_council_whose_region_build_is_not_adopted_builds_its_own_in_the_model
 ) -> None:
     """The fallback of a region run whose shared build is not clean, with real dbt: the council's
     "sources" stage leaves its month open for dbt, then its "models" stage (no shared build to
-    adopt) runs its own dbt build, gate and publishing: the marts and pack of `ascw refresh`."""
+    adopt) runs its own dbt build, gate and publishing: the marts of `ascw refresh`, and a pack
+    of the same files."""
     from orchestration.cli import STAGED, refresh
     from orchestration.shared_build import SHARED_BUILD_ENV
 
-    for name in (SHARED_BUILD_ENV, "ASCW_COUNCIL", "ASCW_REGION"):
-        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv(SHARED_BUILD_ENV, raising=False)
     settings = load_settings({}).with_overrides(
-        landing=good_alone.landing, warehouse=tmp_path / "warehouse" / "ascw.duckdb", exports=tmp_path / "exports",
-        council=None)
-    assert refresh(settings, [MONTH], "sources") == STAGED
-    assert not (settings.exports / MONTH).exists()  # nothing published by the sources stage
-    assert refresh(settings, [MONTH], "models") == 0
+        landing=good_alone.landing, warehouse=tmp_path / "warehouse" / "ascw.duckdb", exports=tmp_path / "exports")
+    with council_env_kept(clear=True):  # the council's code from its extracts, as in a region run
+        assert refresh(settings, [MONTH], "sources") == STAGED
+        assert not (settings.exports / MONTH).exists()  # nothing published by the sources stage
+        assert refresh(settings, [MONTH], "models") == 0
     assert (settings.exports / MONTH / "manifest.json").exists()
     assert mart_digests(settings.warehouse) == mart_digests(good_alone.warehouse)
     assert sorted(p.name for p in (settings.exports / MONTH).iterdir()) == sorted(
