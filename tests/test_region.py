@@ -12,6 +12,7 @@ import subprocess
 import sys
 import shutil
 import signal
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -102,20 +103,38 @@ def two_councils(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@dataclass(frozen=True)
+class StagedAlone:
+    site: Site
+    codes: tuple[int, int]  # what its "sources" and "models" stages returned
+    published_after_sources: bool
+
+
 @pytest.fixture(scope="module")
-def good_alone(two_councils: Path, tmp_path_factory: pytest.TempPathFactory) -> Site:
-    """The first council refreshed on its own by `ascw refresh --all`: what a region run must match."""
+def good_alone(two_councils: Path, tmp_path_factory: pytest.TempPathFactory) -> StagedAlone:
+    """The first council refreshed on its own in the two stages of a region run whose shared build
+    is not adopted (orchestration/region.py): its "sources" stage, then its "models" stage with no
+    shared build, which runs its own dbt build, gate and publishing. What a region run that adopts
+    the build must match. (One refresh serves both tests: each costs ~30 s of the suite.)"""
+    from orchestration.cli import STAGED, refresh
+    from orchestration.shared_build import SHARED_BUILD_ENV
+
     good = sorted(p.name for p in two_councils.iterdir() if p.is_dir())[0]
     base = tmp_path_factory.mktemp("alone")
-    alone = Site(two_councils / good, base / "warehouse" / "ascw.duckdb", base / "exports")
-    # A module fixture runs outside conftest's per-test restore of the council settings.
+    site = Site(two_councils / good, base / "warehouse" / "ascw.duckdb", base / "exports")
+    settings = load_settings({}).with_overrides(landing=site.landing, warehouse=site.warehouse, exports=site.exports)
+    assert SHARED_BUILD_ENV not in os.environ
+    # A module fixture runs outside conftest's per-test restore of the council settings; the
+    # council's code comes from its extracts, as in a region run.
     with council_env_kept(clear=True):
-        assert alone.refresh("--all") == 0
-    return alone
+        sources = refresh(settings, [MONTH], "sources")
+        published = (site.exports / MONTH).exists()
+        models = refresh(settings, [MONTH], "models") if sources == STAGED else -99
+    return StagedAlone(site, (sources, models), published)
 
 
 def test_each_council_is_refreshed_as_ascw_refresh_would_and_a_bad_one_blocks_only_itself(
-    two_councils: Path, good_alone: Site, tmp_path: Path
+    two_councils: Path, good_alone: StagedAlone, tmp_path: Path
 ) -> None:
     good, bad = sorted(p.name for p in two_councils.iterdir() if p.is_dir())
     assert good != "E06000023"  # not the demo council: its code must come from its extracts
@@ -149,8 +168,8 @@ def test_each_council_is_refreshed_as_ascw_refresh_would_and_a_bad_one_blocks_on
         con.close()
     assert areas["council"] == good and areas["england"] == "E92000001"
     assert areas["region"].startswith("E12")
-    # ... and the same marts as a refresh of its own.
-    assert mart_digests(work / good / "warehouse" / "ascw.duckdb") == mart_digests(good_alone.warehouse)
+    # ... and the same marts as a refresh of its own (its two stages run alone, its own dbt build).
+    assert mart_digests(work / good / "warehouse" / "ascw.duckdb") == mart_digests(good_alone.site.warehouse)
     # It got them from the region's one dbt build (the bad council, stopped by its source gates,
     # was not in it), whose warehouse is removed once adopted.
     assert "region    one dbt build for 1 council(s)" in done.stderr and "region    clean" in done.stderr
@@ -170,26 +189,19 @@ def test_each_council_is_refreshed_as_ascw_refresh_would_and_a_bad_one_blocks_on
 
 
 def test_a_council_whose_region_build_is_not_adopted_builds_its_own_in_the_models_stage(
-    good_alone: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    good_alone: StagedAlone,
 ) -> None:
-    """The fallback of a region run whose shared build is not clean, with real dbt: the council's
-    "sources" stage leaves its month open for dbt, then its "models" stage (no shared build to
-    adopt) runs its own dbt build, gate and publishing: the marts of `ascw refresh`, and a pack
-    of the same files."""
-    from orchestration.cli import STAGED, refresh
-    from orchestration.shared_build import SHARED_BUILD_ENV
+    """The fallback of a region run whose shared build is not clean, with real dbt: the sources
+    stage leaves the month open for dbt and publishes nothing; the models stage builds, passes
+    its gate and publishes the whole pack."""
+    from orchestration.cli import STAGED
 
-    monkeypatch.delenv(SHARED_BUILD_ENV, raising=False)
-    settings = load_settings({}).with_overrides(
-        landing=good_alone.landing, warehouse=tmp_path / "warehouse" / "ascw.duckdb", exports=tmp_path / "exports")
-    with council_env_kept(clear=True):  # the council's code from its extracts, as in a region run
-        assert refresh(settings, [MONTH], "sources") == STAGED
-        assert not (settings.exports / MONTH).exists()  # nothing published by the sources stage
-        assert refresh(settings, [MONTH], "models") == 0
-    assert (settings.exports / MONTH / "manifest.json").exists()
-    assert mart_digests(settings.warehouse) == mart_digests(good_alone.warehouse)
-    assert sorted(p.name for p in (settings.exports / MONTH).iterdir()) == sorted(
-        p.name for p in (good_alone.exports / MONTH).iterdir())
+    assert good_alone.codes == (STAGED, 0)
+    assert not good_alone.published_after_sources
+    exports = good_alone.site.exports / MONTH
+    assert (exports / "manifest.json").exists()
+    assert mart_digests(good_alone.site.warehouse)  # its own build's marts (compared with the region's above)
+    assert {p.suffix for p in exports.iterdir()} >= {".csv", ".xlsx", ".json"}
 
 
 def _staged_child(run: region.CouncilRun, base, months: list[str], stage: str = "all",  # type: ignore[no-untyped-def]
