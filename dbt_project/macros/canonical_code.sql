@@ -4,8 +4,8 @@
     `in_code_list` tests can report it.
     The field's part of the seed is turned into one MAP by an uncorrelated subquery (evaluated
     once per query) and each row looks its value up in it. A correlated subquery per row, as
-    before, gave the same rows but DuckDB joined the seed for every coded column: ten of them
-    made stg_las_cld__events 4x slower (22.4 s -> 5.4 s on a 50-council region's 3.9M CLD rows).
+    before, gave the same rows but DuckDB joined the seed for every coded column: the nine of
+    stg_las_cld__events made it 4x slower (22.4 s -> 5.4 s on a 50-council region's 3.9M CLD rows).
     Keys are unique (the seed's unique (field, lower(release_value)) test; MAP would raise on a
     duplicate, as the scalar subquery did). -#}
 {% macro canonical_code(field, column_expr) -%}
