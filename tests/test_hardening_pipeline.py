@@ -380,6 +380,25 @@ def _env() -> dict[str, str]:
     return env
 
 
+def _wait_until_group_gone(pgid: int, timeout: float) -> None:
+    """Wait until no live process (zombies hold no files) is left in process group `pgid`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()  # after "pid (comm)"
+            except OSError:
+                continue  # it exited while being listed
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                alive.append(stat.parent.name)
+        if not alive:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"processes {alive} of the killed refresh still running after {timeout} s")
+        time.sleep(0.1)
+
+
 def test_a_refresh_killed_during_dbt_then_rerun_equals_an_uninterrupted_run(
     published: Site, published_site: Site, tmp_path: Path
 ) -> None:
@@ -409,6 +428,10 @@ def test_a_refresh_killed_during_dbt_then_rerun_equals_an_uninterrupted_run(
             pytest.fail("the refresh ended before dbt started:\n" + "".join(seen[-20:]))
         os.killpg(proc.pid, signal.SIGKILL)  # the refresh and its dbt child, as a crash would
         assert proc.wait(timeout=60) == -signal.SIGKILL
+        # Only the refresh itself is waited for above; its dbt child (a grandchild, holding the
+        # warehouse's lock) is killed too but may still be exiting. Rerunning before it has gone
+        # gets "open in another process" (exit 3, tested below), not a rerun after a crash.
+        _wait_until_group_gone(proc.pid, timeout=60)
     finally:
         watchdog.cancel()
         if proc.stderr is not None:
