@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from orchestration import dbt_forkserver as fs
+from process_helpers import children_of, is_gone, wait_for
 
 PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
 
@@ -23,19 +24,11 @@ def server() -> fs.ForkServer:
     try:
         with fs.running() as started:
             assert started is not None and started.pid is not None
-            _wait_for(lambda: Path(started.path).exists(), "the server's socket")
+            wait_for(lambda: Path(started.path).exists(), "the server's socket")
             yield started
     finally:
         if saved is not None:
             os.environ[fs.ENV] = saved
-
-
-def _wait_for(cond, what: str, timeout: float = 60.0) -> None:
-    end = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def _run(args: list[str], socket_path: str | None, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -46,17 +39,6 @@ def _run(args: list[str], socket_path: str | None, cwd: Path, **env: str) -> sub
     return subprocess.run([fs.launcher_path(), *args], cwd=cwd, env=full, capture_output=True, text=True,
                           timeout=120)
 
-
-def _children_of(pid: int) -> list[int]:
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.append(int(stat.parent.name))
-    return out
 
 
 def test_request_round_trip() -> None:
@@ -95,7 +77,7 @@ def test_without_a_server_ascw_dbt_is_plain_dbt(tmp_path: Path) -> None:
 
 def test_a_run_is_the_servers_child_and_dies_with_its_launcher(server: fs.ForkServer, tmp_path: Path) -> None:
     """A full parse of the project takes seconds: long enough to find the run and kill its caller."""
-    before = set(_children_of(server.pid))
+    before = set(children_of(server.pid))
     env = {k: v for k, v in os.environ.items() if k != fs.ENV}
     env.update({fs.ENV: server.path, "ASCW_WAREHOUSE": str(tmp_path / "wh.duckdb")})
     launcher = subprocess.Popen(
@@ -104,13 +86,11 @@ def test_a_run_is_the_servers_child_and_dies_with_its_launcher(server: fs.ForkSe
         cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_for(lambda: set(_children_of(server.pid)) - before, "the run forked by the server")
-        (run_pid,) = set(_children_of(server.pid)) - before
+        wait_for(lambda: set(children_of(server.pid)) - before, "the run forked by the server")
+        (run_pid,) = set(children_of(server.pid)) - before
         os.kill(launcher.pid, signal.SIGKILL)  # the caller vanishes, as in a killed refresh
         assert launcher.wait(timeout=30) == -signal.SIGKILL, "the run had ended before its launcher was killed"
-        _wait_for(lambda: not Path(f"/proc/{run_pid}").exists()
-                  or Path(f"/proc/{run_pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z",
-                  "the orphaned dbt run to stop", timeout=30)
+        wait_for(lambda: is_gone(run_pid), "the orphaned dbt run to stop", timeout=30)
     finally:
         if launcher.poll() is None:
             launcher.kill()
@@ -162,14 +142,7 @@ def test_the_server_reaps_its_runs_so_their_cpu_time_is_counted() -> None:
         while time.process_time() < end:
             pass
         os._exit(0)
-    _wait_for(lambda: _is_zombie(pid), "the run to end")
+    wait_for(lambda: is_gone(pid), "the run to end")
     fs.reap_runs()
     assert children_cpu() - before >= 0.25
     fs.reap_runs()  # nothing left: returns at once
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
-    except FileNotFoundError:
-        return True

@@ -28,6 +28,7 @@ import pytest
 from orchestration.pack import atomic
 from orchestration.settings import PROJECT_ROOT
 from pipeline_helpers import WAITING_MONTHS, Site, mart_digests, tree_digest
+from process_helpers import live_in_group, wait_for
 
 pytestmark = pytest.mark.slow
 PREV, MONTH = "2024-02", "2024-03"
@@ -380,25 +381,6 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _wait_until_group_gone(pgid: int, timeout: float) -> None:
-    """Wait until no live process (zombies hold no files) is left in process group `pgid`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        alive = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()  # after "pid (comm)"
-            except OSError:
-                continue  # it exited while being listed
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                alive.append(stat.parent.name)
-        if not alive:
-            return
-        if time.monotonic() > deadline:
-            pytest.fail(f"processes {alive} of the killed refresh still running after {timeout} s")
-        time.sleep(0.1)
-
-
 def test_a_refresh_killed_during_dbt_then_rerun_equals_an_uninterrupted_run(
     published: Site, published_site: Site, tmp_path: Path
 ) -> None:
@@ -431,7 +413,7 @@ def test_a_refresh_killed_during_dbt_then_rerun_equals_an_uninterrupted_run(
         # Only the refresh itself is waited for above; its dbt child (a grandchild, holding the
         # warehouse's lock) is killed too but may still be exiting. Rerunning before it has gone
         # gets "open in another process" (exit 3, tested below), not a rerun after a crash.
-        _wait_until_group_gone(proc.pid, timeout=60)
+        wait_for(lambda: not live_in_group(proc.pid), "the killed refresh's processes to exit")
     finally:
         watchdog.cancel()
         if proc.stderr is not None:
