@@ -205,8 +205,7 @@ def refresh_region(
     from orchestration.defs.resources import dbt_project
 
     ensure_manifest(dbt_project)
-    import orchestration.definitions  # noqa: F401
-    import orchestration.gates.gx_runner  # noqa: F401
+    import_lazy_modules()
 
     from orchestration.dbt_forkserver import running
 
@@ -216,6 +215,44 @@ def refresh_region(
         if not shared:
             return run_forked(runs, months_of, base, jobs)
         return _refresh_shared(runs, months_of, base, jobs)
+
+
+# What a refresh imports only when it runs (Dagster's run machinery and its in-memory instance,
+# with SQLAlchemy and Alembic; openpyxl for the pack): ~350 modules, ~0.9 s in every child.
+LAZY_MODULES = (
+    "orchestration.definitions",
+    "orchestration.gates.gx_runner",
+    "orchestration.pack.publish",
+    "dagster._core.instance.factory",
+    "dagster._core.storage.event_log",
+    "dagster._core.storage.runs",
+    "dagster._core.storage.root",
+    "dagster._core.storage.noop_compute_log_manager",
+    "dagster._core.launcher.sync_in_memory_run_launcher",
+    "dagster._core.run_coordinator",
+    "dagster._core.execution.execute_in_process",
+    "dagster._core.executor.in_process",
+    "dagster._core.execution.plan.active",
+    "dagster._core.instance.runs.run_domain",
+    "dagster._core.secrets.loader",
+    "dagster._core.storage.schedules.sqlite.sqlite_schedule_storage",
+    "dagster._core.system_config.composite_descent",
+    "dagster._core.definitions.repository_definition.repository_data_builder",
+    "dagster._core.definitions.external_asset",
+    "upath.implementations.local",
+    "dagster._core.storage.migration.utils",
+    "openpyxl.packaging.extended",
+    "encodings.cp437",
+    "encodings.utf_8_sig",
+)
+
+
+def import_lazy_modules() -> None:
+    """Import, before forking, what each council's refresh would otherwise import itself."""
+    import importlib
+
+    for name in LAZY_MODULES:
+        importlib.import_module(name)
 
 
 def _refresh_shared(
