@@ -299,20 +299,20 @@ def shared_build_probe(works: dict[str, Path], probe: Path) -> None:
     into one region warehouse (orchestration/region_warehouse.py) and built by one `dbt build` with
     the council key (ASCW_MULTI_COUNCIL=1); printed with its CPU per council, to set beside the
     refreshes' dbt stage, and a check that each council's marts equal those its own refresh built."""
-    from orchestration.region_warehouse import MULTI_COUNCIL_ENV, combine_councils, mart_digests
+    from orchestration.region_warehouse import MULTI_COUNCIL_ENV, attach_env, combine_councils, mart_digests
 
     probe.mkdir(parents=True, exist_ok=True)
     region = probe / "ascw.duckdb"
     own = {code: work / "warehouse" / "ascw.duckdb" for code, work in works.items()}
     t0, cpu0 = time.monotonic(), _own_cpu()
-    combine_councils(region, own)
+    attachments = combine_councils(region, own)
     combine_wall, combine_cpu = time.monotonic() - t0, _own_cpu() - cpu0
     project = Path(__file__).resolve().parent.parent / "dbt_project"
     rc, wall, peak, cpu, out_text, _ = _wait(
         [str(BIN / "dbt"), "build", "--exclude-resource-type", "unit_test",
          "--project-dir", str(project), "--profiles-dir", str(project),
          "--target-path", str(probe / "target"), "--log-path", str(probe / "logs")],
-        env={"ASCW_WAREHOUSE": str(region), MULTI_COUNCIL_ENV: "1"})
+        env={"ASCW_WAREHOUSE": str(region), MULTI_COUNCIL_ENV: "1", **attach_env(attachments)})
     same = rc == 0 and all(mart_digests(region, code) == mart_digests(path) for code, path in own.items())
     n = len(works)
     print(f"shared dbt build probe ({n} councils in one warehouse): combine raw {combine_wall:.1f}s "

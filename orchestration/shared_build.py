@@ -38,7 +38,7 @@ import duckdb
 from orchestration.dbt_forkserver import launcher_path
 from orchestration.dbt_target import keep_parse_and_prune, run_target_path
 from orchestration.gates.sqlutil import q as quote
-from orchestration.region_warehouse import MULTI_COUNCIL_ENV, combine_councils
+from orchestration.region_warehouse import MULTI_COUNCIL_ENV, attach_env, combine_councils
 from sources.csv_io import sql_string as duckdb_literal
 
 SHARED_BUILD_ENV = "ASCW_SHARED_BUILD"  # set for a council's refresh that adopts a region build
@@ -97,14 +97,14 @@ def build_region(work: Path, warehouses: Mapping[str, Path], project: Path) -> t
     base.mkdir(parents=True, exist_ok=True)
     remove_region(work)  # a region warehouse left by an earlier run that was not adopted
     db = base / "ascw.duckdb"
-    combine_councils(db, warehouses)
+    attachments = combine_councils(db, warehouses)
     dbt_dir = base / "dbt"
     target = run_target_path(dbt_dir, f"{os.getpid()}")
     command = [launcher_path(), "build", "--exclude-resource-type", "unit_test",
                "--project-dir", str(project), "--profiles-dir", str(project),
                "--target-path", str(target), "--log-path", str(target),
                "--log-level-file", "warn", "--log-format-file", "text"]
-    env = dict(os.environ, ASCW_WAREHOUSE=str(db), **{MULTI_COUNCIL_ENV: "1"})
+    env = dict(os.environ, ASCW_WAREHOUSE=str(db), **{MULTI_COUNCIL_ENV: "1"}, **attach_env(attachments))
     env.pop(SHARED_BUILD_ENV, None)
     with (target / "dbt_console.log").open("w", encoding="utf-8") as console:
         done = subprocess.run(command, stdout=console, stderr=subprocess.STDOUT, env=env, check=False)

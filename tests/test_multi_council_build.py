@@ -9,6 +9,7 @@ that forgets the council mixes the two councils' rows and changes a mart.
 """
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import duckdb
@@ -16,7 +17,7 @@ import pytest
 
 from dbt_helpers import run_dbt
 from orchestration.pack.tables import mart_columns
-from orchestration.region_warehouse import MULTI_COUNCIL_ENV, combine_councils
+from orchestration.region_warehouse import MULTI_COUNCIL_ENV, attach_env, combine_councils
 from pipeline_helpers import Site
 from sources.contracts import FILE_TYPES
 
@@ -100,7 +101,7 @@ def built(published_site: Site, tmp_path_factory: pytest.TempPathFactory) -> dic
     second = tmp / "second.duckdb"
     _second_council(published_site.warehouse, second)
     region = tmp / "region.duckdb"
-    combine_councils(region, {FIRST: published_site.warehouse, SECOND: second})
+    attachments = combine_councils(region, {FIRST: published_site.warehouse, SECOND: second})
     # The second council's own marts (its seeds and models; its tests run in the region build)
     alone = run_dbt(["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"],
                     tmp / "second_dbt", second, env={"ASCW_COUNCIL": SECOND})
@@ -108,7 +109,7 @@ def built(published_site: Site, tmp_path_factory: pytest.TempPathFactory) -> dic
     # Unit tests are left out of a region build: their given rows have no `_council` (they run,
     # with every model's logic, in each council's own build).
     together = run_dbt(["build", "--exclude-resource-type", "unit_test"], tmp / "region_dbt", region,
-                       env={MULTI_COUNCIL_ENV: "1", "ASCW_COUNCIL": "E99999999"})  # not used in a region build
+                       env={MULTI_COUNCIL_ENV: "1", "ASCW_COUNCIL": "E99999999", **attach_env(attachments)})  # not used in a region build
     assert together.returncode == 0, together.stdout[-3000:]
     return {"first": published_site.warehouse, "second": second, "region": region}
 
@@ -144,5 +145,32 @@ def test_a_region_warehouse_has_a_row_per_council_in_every_council_scoped_mart(b
             # location opened or closed in its area in three months.
             if mart not in ("high_cost_placements", "cqc_market_changes_monthly"):
                 assert councils == {FIRST, SECOND}, mart
+    finally:
+        con.close()
+
+
+def test_a_region_warehouse_reads_the_councils_raw_rows_where_they_are(built: dict[str, Path]) -> None:
+    """Its raw tables are views over the councils' own files (nothing copied), readable with
+    the attachments dbt is given, each row with its council."""
+    con = duckdb.connect(str(built["region"]), read_only=True)
+    try:
+        raw = dict(con.execute(
+            "select table_name, table_type from information_schema.tables where table_schema = 'raw'").fetchall())
+        assert raw == {ft.raw_table: "VIEW" for ft in FILE_TYPES.values()}
+        with pytest.raises(duckdb.Error, match="council_0"):  # the councils' files are not in it
+            con.execute("select count(*) from raw.las_cld").fetchall()
+    finally:
+        con.close()
+    con = duckdb.connect(":memory:")
+    try:
+        for attachment in ast.literal_eval(attach_env({"council_0": str(built["first"]),
+                                                       "council_1": str(built["second"])})["ASCW_ATTACH"]):
+            assert attachment["read_only"] is True
+            con.execute(f"ATTACH '{attachment['path']}' AS {attachment['alias']} (READ_ONLY)")
+        con.execute(f"ATTACH '{built['region']}' AS region (READ_ONLY)")
+        counts = dict(con.execute("select _council, count(*) from region.raw.las_cld group by 1").fetchall())
+        own = {code: con.execute(f"select count(*) from {alias}.raw.las_cld").fetchone()[0]
+               for code, alias in ((FIRST, "council_0"), (SECOND, "council_1"))}
+        assert counts == own and all(own.values())
     finally:
         con.close()
