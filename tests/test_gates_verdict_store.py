@@ -10,7 +10,7 @@ import pytest
 
 import gates_fixtures as fx
 from orchestration.gates import GateConfig, run_source_checks_for_months
-from orchestration.gates import batch_validation
+from orchestration.gates import batch_validation, verdict_store
 from orchestration.gates.verdict_store import COMPACT_AT, VerdictStore, on_personal_column, store_folder, verdict_key
 
 CFG = GateConfig(check_reference_files=False)
@@ -110,6 +110,29 @@ def test_only_values_never_judged_go_to_gx_and_a_new_bad_one_is_found(tmp_path: 
     cur = next(r for r in results[fx.MONTH] if r.name == "las_cld.in_code_list:Event Type")
     assert not prev.passed and [e["line"] for e in prev.examples] == [2]
     assert not cur.passed and [e["line"] for e in cur.examples] == [5, 7]  # remembered as unexpected
+
+
+def stored_per_key(folder: Path) -> dict[str, int]:
+    return dict(duckdb.sql(f"SELECT key, count(*) FROM read_parquet('{folder}/*.parquet') GROUP BY 1").fetchall())
+
+
+def test_a_key_with_too_many_verdicts_is_judged_every_time_and_grows_no_more(
+    tmp_path: Path, gx_calls: list, plain: tuple[dict, list[tuple]], monkeypatch: pytest.MonkeyPatch
+):
+    """Identifiers, amounts and dates bring new values every month: past SATURATED_AT verdicts
+    a key's values all go to GX again, as without a store, and the store stops growing."""
+    monkeypatch.setattr(verdict_store, "SATURATED_AT", 5)
+    first = run_source_checks_for_months(broken(), MONTHS, CFG, VerdictStore(tmp_path))
+    judged_first = dict(gx_calls)
+    stored = stored_per_key(tmp_path)
+    gx_calls.clear()
+    again = run_source_checks_for_months(broken(), MONTHS, CFG, VerdictStore(tmp_path))
+
+    assert fx.as_dicts(first) == fx.as_dicts(again) == plain[0]
+    many = {name: n for name, n in judged_first.items() if n >= 5}
+    assert many and len(many) < len(judged_first)  # some saturate, some do not
+    assert dict(gx_calls) == many  # in full, and nothing else
+    assert max(stored.values()) == 5 and stored_per_key(tmp_path) == stored
 
 
 def test_a_damaged_store_counts_as_empty(tmp_path: Path, gx_calls: list, plain: tuple[dict, list[tuple]]):

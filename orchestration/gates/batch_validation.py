@@ -174,6 +174,7 @@ def _failing_values(
                 keyed[i] = (key, verdict_columns)
     if verdicts is not None:
         verdicts.load(con, sorted({k for k, _ in keyed.values()}))
+        keyed = {i: kv for i, kv in keyed.items() if not verdicts.saturated(kv[0])}
     for i in row_level:
         table = _distinct_table(i)
         unjudged = ""
