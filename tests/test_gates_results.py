@@ -2,6 +2,8 @@
 and GateConfig overrides."""
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 
 import duckdb
@@ -45,6 +47,23 @@ def test_record_replaces_same_month_and_name():
     record_results(con, [other])
     record_results(con, [_result("a", True)])
     assert [r.name for r in blocking_failures(con, "2024-04") if r.name == "a"] == ["a"]
+
+
+def test_every_field_is_kept_and_a_result_without_a_month_is_replaced_by_its_rerun():
+    con = duckdb.connect()
+    full = CheckResult(name="c", target="raw.x", severity="WARN", passed=False, message="m £", month="2024-03",
+                       file="f.csv", column="Weekly Cost", examples=[{"line": 3, "value": "1.2E+05"}],
+                       observed={"unexpected_count": 1})
+    no_month = CheckResult(name="r", target="raw.y", severity="ERROR", passed=False, message="reference")
+    record_results(con, [full, no_month])
+    record_results(con, [dataclasses.replace(no_month, passed=True)])
+    rows = con.execute("""SELECT month, name, severity, passed, skipped, message, file, "column",
+                                 examples::VARCHAR, observed::VARCHAR FROM audit.check_results ORDER BY name""").fetchall()
+    assert rows == [
+        (dt.date(2024, 3, 1), "c", "WARN", False, False, "m £", "f.csv", "Weekly Cost",
+         '[{"line": 3, "value": "1.2E+05"}]', '{"unexpected_count": 1}'),
+        (None, "r", "ERROR", True, False, "reference", None, None, "[]", "{}"),
+    ]
 
 
 def test_clear_month_removes_only_that_month():

@@ -32,6 +32,9 @@ RESULTS_DDL = f"""CREATE TABLE IF NOT EXISTS {RESULTS_TABLE} (
   recorded_at TIMESTAMP
 )"""
 
+RESULT_COLUMNS = ["month", "name", "target", "severity", "passed", "skipped", "message", "file", "column",
+                  "examples", "observed", "recorded_at"]
+
 
 @dataclass
 class CheckResult:
@@ -103,17 +106,26 @@ def record_results(con: duckdb.DuckDBPyConnection, results: list[CheckResult]) -
         )
         for r in results
     ]
+    # One statement each way over the rows as a frame: executemany runs a statement per row
+    # (a DELETE scanning the table each time), ~1 ms a result.
+    import pandas as pd
+
+    new = pd.DataFrame(rows, columns=RESULT_COLUMNS).astype({"month": "datetime64[s]"})
+    con.register("_new_check_results", new)
     con.execute("BEGIN TRANSACTION")
     try:
-        con.executemany(
-            f"DELETE FROM {RESULTS_TABLE} WHERE month IS NOT DISTINCT FROM ? AND name = ?",
-            sorted({(row[0], row[1]) for row in rows}, key=lambda k: (str(k[0]), k[1])),
+        con.execute(
+            f"""DELETE FROM {RESULTS_TABLE} r WHERE EXISTS (
+                    SELECT 1 FROM _new_check_results n
+                    WHERE n.month::DATE IS NOT DISTINCT FROM r.month AND n.name = r.name)"""
         )
-        con.executemany(f"INSERT INTO {RESULTS_TABLE} VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        con.execute(f"INSERT INTO {RESULTS_TABLE} SELECT * REPLACE (month::DATE AS month) FROM _new_check_results")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
+    finally:
+        con.unregister("_new_check_results")
 
 
 def clear_month(con: duckdb.DuckDBPyConnection, month: str) -> int:
