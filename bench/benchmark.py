@@ -26,7 +26,8 @@ floor is timed on the first repeat. With several councils refreshed one dbt buil
 (`region-each`, `process`), it ends with the shared-build probe (`shared_build_probe`): every
 council's raw tables combined into one region warehouse and built by one `dbt build` with the
 council key, its CPU printed per council and its marts checked against each council's own.
-Nothing here is a test: it prints figures; the targets are in README.md.
+Nothing here is a test: it prints figures; the targets and the latest figures are in README.md,
+earlier ones in docs/BENCHMARKS.md.
 """
 from __future__ import annotations
 

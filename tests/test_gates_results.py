@@ -58,7 +58,8 @@ def test_every_field_is_kept_and_a_result_without_a_month_is_replaced_by_its_rer
     record_results(con, [full, no_month])
     record_results(con, [dataclasses.replace(no_month, passed=True)])
     rows = con.execute("""SELECT month, name, severity, passed, skipped, message, file, "column",
-                                 examples::VARCHAR, observed::VARCHAR FROM audit.check_results ORDER BY name""").fetchall()
+                                 examples::VARCHAR, observed::VARCHAR
+                          FROM audit.check_results ORDER BY name""").fetchall()
     assert rows == [
         (dt.date(2024, 3, 1), "c", "WARN", False, False, "m £", "f.csv", "Weekly Cost",
          '[{"line": 3, "value": "1.2E+05"}]', '{"unexpected_count": 1}'),

@@ -108,8 +108,9 @@ def built(published_site: Site, tmp_path_factory: pytest.TempPathFactory) -> dic
     assert alone.returncode == 0, alone.stdout[-3000:]
     # Unit tests are left out of a region build: their given rows have no `_council` (they run,
     # with every model's logic, in each council's own build).
+    # (ASCW_COUNCIL is not used in a region build: each row's council comes from `_council`.)
     together = run_dbt(["build", "--exclude-resource-type", "unit_test"], tmp / "region_dbt", region,
-                       env={MULTI_COUNCIL_ENV: "1", "ASCW_COUNCIL": "E99999999", **attach_env(attachments)})  # not used in a region build
+                       env={MULTI_COUNCIL_ENV: "1", "ASCW_COUNCIL": "E99999999", **attach_env(attachments)})
     assert together.returncode == 0, together.stdout[-3000:]
     return {"first": published_site.warehouse, "second": second, "region": region}
 

@@ -8,7 +8,7 @@
   foreign keys around it: about ten statements a model where three do the work. Each statement
   costs dbt ~10-20 ms of Python (events, logging, Jinja) whatever the table's size, and a
   refresh builds 38 models, so the default path cost ~2.5 s of every monthly refresh (measured:
-  README, Speed and scale). DuckDB's DDL is transactional: if the CREATE fails (a contract
+  docs/BENCHMARKS.md). DuckDB's DDL is transactional: if the CREATE fails (a contract
   constraint, a SQL error, a killed process), the DROP is rolled back with it and the old table
   is untouched, exactly as with the rename dance.
 

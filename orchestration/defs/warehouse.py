@@ -71,7 +71,7 @@ def warehouse_models(
     invocation = dbt.cli(
         # Unit tests check the models' logic and run in the test suite, not on every month.
         # dbt.log keeps warnings and errors only (as text): its default is every event at debug
-        # level, ~5 MB of JSON per build, which cost ~1.5 s of CPU (measured, see README); the
+        # level, ~5 MB of JSON per build, which cost ~1.5 s of CPU (measured: docs/BENCHMARKS.md); the
         # console's events are in dbt_console.log and each model's SQL in run/ beside it.
         ["build", "--exclude", "resource_type:unit_test", *DBT_LOG_FILE_ARGS],
         context=context,
