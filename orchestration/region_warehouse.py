@@ -53,7 +53,7 @@ def combine_councils(target: Path, councils: Mapping[str, Path]) -> dict[str, st
                 f"SELECT *, {duckdb_literal(code)} AS {COUNCIL_COLUMN} FROM {alias}.{table}"
                 for code, alias in zip(councils, attachments)
             )
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+            con.execute(f"DROP TABLE IF EXISTS {table}")  # a region file whose raw rows were copied
             con.execute(f"CREATE OR REPLACE VIEW {table} AS {select}")
         for alias in attachments:
             con.execute(f"DETACH {alias}")

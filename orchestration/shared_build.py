@@ -20,8 +20,10 @@ the council's size), builds them all at once:
 A test that fails or warns in the region build cannot be pinned on one council (a `unique` or
 `accepted_values` failure names values, not councils), so a build that is not clean is never
 adopted: every council is then built on its own, as `ascw refresh` would (`orchestration/region.py`).
-The region warehouse and its dbt artifacts stay in `<work>/_region/` for a look; they are
-rebuilt from the councils' raw tables on every run.
+The region's dbt artifacts stay in `<work>/_region/dbt/`, and its warehouse too when the build
+was not adopted, for a look; both are rebuilt from the councils' raw tables on every run. The
+region warehouse's raw tables are views over the councils' own warehouses: to read them outside
+dbt, attach those files as `region_warehouse.attach_env` lists them.
 """
 from __future__ import annotations
 

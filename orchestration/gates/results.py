@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import duckdb
+import pandas as pd
 
 from orchestration.months import month_label, parse_month
 
@@ -108,8 +109,6 @@ def record_results(con: duckdb.DuckDBPyConnection, results: list[CheckResult]) -
     ]
     # One statement each way over the rows as a frame: executemany runs a statement per row
     # (a DELETE scanning the table each time), ~1 ms a result.
-    import pandas as pd
-
     new = pd.DataFrame(rows, columns=RESULT_COLUMNS).astype({"month": "datetime64[s]"})
     con.register("_new_check_results", new)
     con.execute("BEGIN TRANSACTION")
