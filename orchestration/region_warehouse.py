@@ -41,7 +41,7 @@ def combine_councils(target: Path, councils: Mapping[str, Path]) -> dict[str, st
     build: `attach_env`) must attach first."""
     if not councils:
         raise ValueError("combine_councils: no councils")
-    attachments = {f"council_{i}": str(path) for i, path in enumerate(councils.values())}
+    attachments = council_attachments(councils)
     con = duckdb.connect(str(target))
     try:
         for alias, path in attachments.items():
@@ -60,6 +60,12 @@ def combine_councils(target: Path, councils: Mapping[str, Path]) -> dict[str, st
         return attachments
     finally:
         con.close()
+
+
+def council_attachments(councils: Mapping[str, Path]) -> dict[str, str]:
+    """Alias -> file of each council's warehouse, in the order of `councils` (council code ->
+    DuckDB file): the names a region warehouse's raw views read them under."""
+    return {f"council_{i}": str(path) for i, path in enumerate(councils.values())}
 
 
 def attach_env(attachments: Mapping[str, str]) -> dict[str, str]:

@@ -17,7 +17,9 @@ import pytest
 
 from dbt_helpers import run_dbt
 from orchestration.pack.tables import mart_columns
-from orchestration.region_warehouse import MULTI_COUNCIL_ENV, attach_env, combine_councils
+from orchestration.region_warehouse import (
+    ATTACH_ENV, MULTI_COUNCIL_ENV, attach_env, combine_councils, council_attachments,
+)
 from pipeline_helpers import Site
 from sources.contracts import FILE_TYPES
 
@@ -162,16 +164,17 @@ def test_a_region_warehouse_reads_the_councils_raw_rows_where_they_are(built: di
             con.execute("select count(*) from raw.las_cld").fetchall()
     finally:
         con.close()
+    councils = {FIRST: built["first"], SECOND: built["second"]}  # as the fixture combined them
+    aliases = council_attachments(councils)
     con = duckdb.connect(":memory:")
     try:
-        for attachment in ast.literal_eval(attach_env({"council_0": str(built["first"]),
-                                                       "council_1": str(built["second"])})["ASCW_ATTACH"]):
+        for attachment in ast.literal_eval(attach_env(aliases)[ATTACH_ENV]):
             assert attachment["read_only"] is True
             con.execute(f"ATTACH '{attachment['path']}' AS {attachment['alias']} (READ_ONLY)")
         con.execute(f"ATTACH '{built['region']}' AS region (READ_ONLY)")
         counts = dict(con.execute("select _council, count(*) from region.raw.las_cld group by 1").fetchall())
         own = {code: con.execute(f"select count(*) from {alias}.raw.las_cld").fetchone()[0]
-               for code, alias in ((FIRST, "council_0"), (SECOND, "council_1"))}
+               for code, alias in zip(councils, aliases)}
         assert counts == own and all(own.values())
     finally:
         con.close()

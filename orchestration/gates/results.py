@@ -109,16 +109,16 @@ def record_results(con: duckdb.DuckDBPyConnection, results: list[CheckResult]) -
     ]
     # One statement each way over the rows as a frame: executemany runs a statement per row
     # (a DELETE scanning the table each time), ~1 ms a result.
-    new = pd.DataFrame(rows, columns=RESULT_COLUMNS).astype({"month": "datetime64[s]"})
+    new = pd.DataFrame(rows, columns=RESULT_COLUMNS)  # month: date objects, read by DuckDB as DATE
     con.register("_new_check_results", new)
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(
             f"""DELETE FROM {RESULTS_TABLE} r WHERE EXISTS (
                     SELECT 1 FROM _new_check_results n
-                    WHERE n.month::DATE IS NOT DISTINCT FROM r.month AND n.name = r.name)"""
+                    WHERE n.month IS NOT DISTINCT FROM r.month AND n.name = r.name)"""
         )
-        con.execute(f"INSERT INTO {RESULTS_TABLE} SELECT * REPLACE (month::DATE AS month) FROM _new_check_results")
+        con.execute(f"INSERT INTO {RESULTS_TABLE} SELECT * FROM _new_check_results")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
