@@ -387,16 +387,21 @@ def bench_scale(n: int, months: int, workers: int, base: Path, repeats: int = 1,
         return wall, time.monotonic() - t0
 
     phases = [(f"backfill {len(all_months) - 1} months", backfill, *phase(backfill_all, backfill, all_months[:-1]))]
-    saved = {ld: works[ld].with_name(works[ld].name + ".after-backfill") for ld in landings}
+    # folder -> its copy as the backfill left it; the region warehouse too: it holds the region
+    # build's incremental state (orchestration/shared_build.py)
+    kept = {works[ld]: works[ld].with_name(works[ld].name + ".after-backfill") for ld in landings}
+    if region:
+        region_dir = base / f"work_{n}" / "_region"
+        kept[region_dir] = region_dir.with_name("_region.after-backfill")
     if repeats > 1:
-        for ld in landings:
-            shutil.copytree(works[ld], saved[ld])
+        for path, copy in kept.items():
+            shutil.copytree(path, copy)
     monthly_walls: list[float] = []
     for i in range(repeats):
         if i:  # back to the state the backfill left, at the same paths
-            for ld in landings:
-                shutil.rmtree(works[ld])
-                shutil.copytree(saved[ld], works[ld])
+            for path, copy in kept.items():
+                shutil.rmtree(path)
+                shutil.copytree(copy, path)
         label = f"monthly refresh {latest}" + (f" (repeat {i + 1}/{repeats})" if repeats > 1 else "")
         monthly = Totals()
         wall, floor_wall = phase(monthly_all, monthly, [latest], floor=i == 0)

@@ -267,7 +267,7 @@ def _refresh_shared(
     from orchestration.cli import STAGED
     from orchestration.progress import progress
     from orchestration.settings import DBT_PROJECT_DIR
-    from orchestration.shared_build import build_region, remove_region
+    from orchestration.shared_build import build_region
 
     staged = run_forked(runs, months_of, base, jobs, child=partial(child, stage="sources"))
     results = {r.name: r for r in staged}
@@ -287,8 +287,6 @@ def _refresh_shared(
                           child=partial(child, stage="models", env=build.env() if build else {}))
     own = [run for run in ready if run not in adopting]
     finished += run_forked(own, months_of, base, jobs, child=partial(child, stage="models"))
-    if build is not None:
-        remove_region(work)
     for result in finished:
         results[result.name] = replace(result, seconds=result.seconds + results[result.name].seconds)
     return [results[run.name] for run in runs]

@@ -20,10 +20,13 @@ the council's size), builds them all at once:
 A test that fails or warns in the region build cannot be pinned on one council (a `unique` or
 `accepted_values` failure names values, not councils), so a build that is not clean is never
 adopted: every council is then built on its own, as `ascw refresh` would (`orchestration/region.py`).
-The region's dbt artifacts stay in `<work>/_region/dbt/`, and its warehouse too when the build
-was not adopted, for a look; both are rebuilt from the councils' raw tables on every run. The
-region warehouse's raw tables are views over the councils' own warehouses: to read them outside
-dbt, attach those files as `region_warehouse.attach_env` lists them.
+The region warehouse (`<work>/_region/ascw.duckdb`) and its dbt artifacts (`<work>/_region/dbt/`)
+stay between runs: its incremental staging tables (dbt_project/macros/incremental_by_load.sql)
+are the region's dbt state, so next month's build reads the new month's loads, not the history.
+Its raw tables are views over the councils' own warehouses, made again on every run for the
+councils ready then: a council left out of a run has no raw rows in it, so the build deletes its
+staging rows (its loads are gone) and builds them again when it is back. To read the region
+warehouse outside dbt, attach the councils' files as `region_warehouse.attach_env` lists them.
 """
 from __future__ import annotations
 
@@ -38,6 +41,9 @@ from typing import Any, TypeVar
 import duckdb
 
 from orchestration.dbt_forkserver import launcher_path
+from orchestration.dbt_incremental import (
+    every_model_built, full_refresh_args, project_fingerprint, record_fingerprint, recorded_fingerprint,
+)
 from orchestration.dbt_target import keep_parse_and_prune, run_target_path
 from orchestration.gates.sqlutil import q as quote
 from orchestration.region_warehouse import MULTI_COUNCIL_ENV, attach_env, combine_councils
@@ -54,9 +60,11 @@ class SharedBuild:
 
     warehouse: Path
     target: Path
+    fingerprint: str  # of the dbt project that built it (orchestration/dbt_incremental.py)
 
     def env(self) -> dict[str, str]:
-        return {SHARED_BUILD_ENV: json.dumps({"warehouse": str(self.warehouse), "target": str(self.target)})}
+        return {SHARED_BUILD_ENV: json.dumps({"warehouse": str(self.warehouse), "target": str(self.target),
+                                              "fingerprint": self.fingerprint})}
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SharedBuild | None:
@@ -64,7 +72,7 @@ class SharedBuild:
         if not raw:
             return None
         spec = json.loads(raw)
-        return cls(Path(spec["warehouse"]), Path(spec["target"]))
+        return cls(Path(spec["warehouse"]), Path(spec["target"]), spec["fingerprint"])
 
     def artifact(self, name: str) -> dict[str, Any]:
         return json.loads((self.target / name).read_text(encoding="utf-8"))
@@ -88,7 +96,7 @@ def dbt_tables(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
         (node["schema"], node.get("alias") or node["name"])
         for node in manifest.get("nodes", {}).values()
         if node.get("resource_type") in ("model", "seed")
-        and node.get("config", {}).get("materialized") in ("table", "seed")
+        and node.get("config", {}).get("materialized") in ("table", "incremental", "seed")
     ]
 
 
@@ -97,12 +105,14 @@ def build_region(work: Path, warehouses: Mapping[str, Path], project: Path) -> t
     and run one dbt build there. Returns the build when it is clean, else None and why."""
     base = work / REGION_DIR
     base.mkdir(parents=True, exist_ok=True)
-    remove_region(work)  # a region warehouse left by an earlier run that was not adopted
     db = base / "ascw.duckdb"
     attachments = combine_councils(db, warehouses)
+    fingerprint = project_fingerprint(project)
+    with duckdb.connect(str(db)) as con:
+        refresh_args = full_refresh_args(recorded_fingerprint(con), fingerprint)
     dbt_dir = base / "dbt"
     target = run_target_path(dbt_dir, f"{os.getpid()}")
-    command = [launcher_path(), "build", "--exclude-resource-type", "unit_test",
+    command = [launcher_path(), "build", "--exclude-resource-type", "unit_test", *refresh_args,
                "--project-dir", str(project), "--profiles-dir", str(project),
                "--target-path", str(target), "--log-path", str(target),
                "--log-level-file", "warn", "--log-format-file", "text"]
@@ -114,11 +124,15 @@ def build_region(work: Path, warehouses: Mapping[str, Path], project: Path) -> t
     results_file = target / "run_results.json"
     if not results_file.exists():
         return None, f"the region's dbt build exited {done.returncode} without results (see {target})"
-    unclean = unclean_results(json.loads(results_file.read_text(encoding="utf-8")))
+    run_results = json.loads(results_file.read_text(encoding="utf-8"))
+    if every_model_built(run_results):
+        with duckdb.connect(str(db)) as con:
+            record_fingerprint(con, fingerprint)
+    unclean = unclean_results(run_results)
     if done.returncode or unclean:
         return None, (f"the region's dbt build was not clean ({len(unclean)} node(s): "
                       f"{'; '.join(unclean[:3])}; see {target})")
-    return SharedBuild(db, target), "clean"
+    return SharedBuild(db, target, fingerprint), "clean"
 
 
 def adopt(con: duckdb.DuckDBPyConnection, build: SharedBuild, council: str,
@@ -150,6 +164,7 @@ def adopt(con: duckdb.DuckDBPyConnection, build: SharedBuild, council: str,
                 where = f" WHERE council_code = {duckdb_literal(council)}" if "council_code" in columns else ""
                 copied += con.execute(
                     f"INSERT INTO {relation} SELECT * FROM shared_build.{relation}{where}").fetchone()[0]
+            record_fingerprint(con, build.fingerprint)  # its incremental tables are the region's
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -157,14 +172,6 @@ def adopt(con: duckdb.DuckDBPyConnection, build: SharedBuild, council: str,
         return copied
     finally:
         con.execute("DETACH shared_build")
-
-
-def remove_region(work: Path) -> None:
-    """Drop the region warehouse and its WAL (its dbt artifacts stay, for partial parsing next
-    time)."""
-    db = work / REGION_DIR / "ascw.duckdb"
-    for path in (db, Path(f"{db}.wal")):
-        path.unlink(missing_ok=True)
 
 
 Key = TypeVar("Key")  # a Dagster AssetKey (sortable)

@@ -19,7 +19,8 @@ import duckdb
 import pytest
 
 from orchestration import region
-from orchestration.settings import load_settings
+from orchestration.dbt_incremental import project_fingerprint, recorded_fingerprint
+from orchestration.settings import DBT_PROJECT_DIR, load_settings
 from pipeline_helpers import Site, council_env_kept, mart_digests
 
 MONTH = "2024-03"
@@ -171,10 +172,14 @@ def test_each_council_is_refreshed_as_ascw_refresh_would_and_a_bad_one_blocks_on
     # ... and the same marts as a refresh of its own (its two stages run alone, its own dbt build).
     assert mart_digests(work / good / "warehouse" / "ascw.duckdb") == mart_digests(good_alone.site.warehouse)
     # It got them from the region's one dbt build (the bad council, stopped by its source gates,
-    # was not in it), whose warehouse is removed once adopted.
+    # was not in it), whose warehouse stays for next month's incremental build, with the project
+    # that built it, which the council took with its tables.
     assert "region    one dbt build for 1 council(s)" in done.stderr and "region    clean" in done.stderr
     assert "rows of the region's dbt build" in (work / good / "refresh.log").read_text()
-    assert not (work / "_region" / "ascw.duckdb").exists()
+    fingerprint = project_fingerprint(DBT_PROJECT_DIR)
+    for db in (work / "_region" / "ascw.duckdb", work / good / "warehouse" / "ascw.duckdb"):
+        with duckdb.connect(str(db), read_only=True) as con:
+            assert recorded_fingerprint(con) == fingerprint, db
     # The councils shared one store of GX verdicts, in the work folder, not beside a warehouse.
     assert list((work / "_gx_verdicts").glob("*.parquet"))
     assert not (work / good / "warehouse" / "gx_verdicts").exists()
@@ -231,7 +236,7 @@ def test_a_shared_run_adopts_only_a_clean_build_and_never_builds_a_blocked_counc
         built_for.append(sorted(warehouses))
         if outcome == "raises":
             raise OSError("No space left on device")
-        return (SharedBuild(work / "_region" / "ascw.duckdb", work / "_region" / "dbt"), "clean") \
+        return (SharedBuild(work / "_region" / "ascw.duckdb", work / "_region" / "dbt", "f" * 64), "clean") \
             if outcome == "clean" else (None, "not clean")
 
     base = load_settings({})

@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.dbt_incremental import recorded_fingerprint
 from orchestration.cli import STAGES, stage_selection
 from orchestration.shared_build import SHARED_BUILD_ENV, SharedBuild, adopt, dbt_tables, topological, unclean_results
 
@@ -32,17 +33,19 @@ def test_the_adopted_tables_are_every_table_model_and_seed() -> None:
     manifest = {"nodes": {
         "model.ascw.stg_a": {"resource_type": "model", "schema": "staging", "name": "stg_a",
                              "alias": "stg_a", "config": {"materialized": "table"}},
+        "model.ascw.stg_i": {"resource_type": "model", "schema": "staging", "name": "stg_i",
+                             "config": {"materialized": "incremental"}},
         "model.ascw.eph": {"resource_type": "model", "schema": "staging", "name": "eph",
                            "config": {"materialized": "ephemeral"}},
         "seed.ascw.regions": {"resource_type": "seed", "schema": "reference", "name": "regions",
                               "config": {"materialized": "seed"}},
         "test.ascw.t": {"resource_type": "test", "schema": "x", "name": "t", "config": {}},
     }}
-    assert dbt_tables(manifest) == [("staging", "stg_a"), ("reference", "regions")]
+    assert dbt_tables(manifest) == [("staging", "stg_a"), ("staging", "stg_i"), ("reference", "regions")]
 
 
 def test_a_shared_build_travels_in_the_environment() -> None:
-    build = SharedBuild(Path("/w/_region/ascw.duckdb"), Path("/w/_region/dbt/run-1"))
+    build = SharedBuild(Path("/w/_region/ascw.duckdb"), Path("/w/_region/dbt/run-1"), "f" * 64)
     assert SharedBuild.from_env(build.env()) == build
     assert SharedBuild.from_env({}) is None
     assert SHARED_BUILD_ENV in build.env()
@@ -81,7 +84,7 @@ def _region(path: Path) -> Path:
 
 
 def test_a_council_adopts_its_own_rows_with_the_region_s_constraints(tmp_path: Path) -> None:
-    build = SharedBuild(_region(tmp_path / "region.duckdb"), tmp_path)
+    build = SharedBuild(_region(tmp_path / "region.duckdb"), tmp_path, "f" * 64)
     con = duckdb.connect(str(tmp_path / "a.duckdb"))
     con.execute("create schema marts; create table marts.m (old int)")  # last month's, another shape
     rows = adopt(con, build, "A", [("marts", "m"), ("reference", "regions")])
@@ -93,16 +96,18 @@ def test_a_council_adopts_its_own_rows_with_the_region_s_constraints(tmp_path: P
     with pytest.raises(duckdb.ConstraintException):  # and the check
         con.execute("insert into marts.m values ('A', 3, -1)")
     assert con.execute("select count(*) from duckdb_databases() where database_name = 'shared_build'").fetchone() == (0,)
+    assert recorded_fingerprint(con) == "f" * 64  # its incremental tables are the region build's now
     con.close()
 
 
 def test_adopting_is_all_or_nothing(tmp_path: Path) -> None:
-    build = SharedBuild(_region(tmp_path / "region.duckdb"), tmp_path)
+    build = SharedBuild(_region(tmp_path / "region.duckdb"), tmp_path, "f" * 64)
     con = duckdb.connect(str(tmp_path / "a.duckdb"))
     con.execute("create schema marts; create table marts.m (old int); insert into marts.m values (7)")
     with pytest.raises(RuntimeError, match="no table marts.missing"):
         adopt(con, build, "A", [("marts", "m"), ("marts", "missing")])
     assert con.execute("select * from marts.m").fetchall() == [(7,)]  # last month's table stands
+    assert recorded_fingerprint(con) is None  # and so does what built it
     con.close()
 
 

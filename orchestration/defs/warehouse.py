@@ -1,7 +1,10 @@
 """The dbt project as Dagster assets: staging -> intermediate -> marts in one `dbt build`.
 
 The marts are full rebuilds over every loaded month (they are small), so a backfill of any
-range is a single dbt invocation. dbt tests become Dagster asset checks; their outcomes are
+range is a single dbt invocation; the staging models that read the long extracts are
+incremental by load (dbt_project/macros/incremental_by_load.sql), and the build is a full
+refresh whenever the dbt project is not the one that last built the warehouse
+(orchestration/dbt_incremental.py). dbt tests become Dagster asset checks; their outcomes are
 also written to `audit.check_results` for every month of the run, because the publish step
 decides from that table (a failing dbt test does not block a downstream Python asset in
 Dagster today: see ../shared/STACK.md).
@@ -17,6 +20,9 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.dbt_console import CONSOLE_LOG, stdout_to
+from orchestration.dbt_incremental import (
+    every_model_built, full_refresh_args, project_fingerprint, record_fingerprint, recorded_fingerprint,
+)
 from orchestration.dbt_results import results_from_run_results
 from orchestration.dbt_target import DBT_DIR, keep_parse_and_prune, run_target_path
 from orchestration.defs.partitions import monthly_partitions, months_of, single_run
@@ -25,6 +31,7 @@ from orchestration.defs.resources import WarehouseResource, dbt_project
 from orchestration.gates import record_results
 from orchestration.shared_build import SharedBuild, adopt, dbt_tables, topological
 from orchestration.progress import progress
+from orchestration.settings import DBT_PROJECT_DIR
 
 dbt_project.prepare_if_dev()
 
@@ -55,6 +62,7 @@ def warehouse_models(
     with warehouse.connect() as con:
         open_months = months_open_for_dbt(con, months)
         council = warehouse.council_code(con)
+        recorded = recorded_fingerprint(con)
     if not open_months:
         # Nothing in this run can be published: do not rebuild the marts from a bad extract.
         raise dg.Failure(description="dbt not run: every month of this run failed a blocking source check")
@@ -63,7 +71,10 @@ def warehouse_models(
         yield from adopt_shared_build(context, warehouse, shared, council, months)
         return
     warehouse.dbt_env(council)
-    progress("dbt", f"dbt build for {months[0]}..{months[-1]}")
+    fingerprint = project_fingerprint(DBT_PROJECT_DIR)
+    refresh_args = full_refresh_args(recorded, fingerprint)
+    progress("dbt", f"dbt build for {months[0]}..{months[-1]}"
+             + (" (full: the dbt project is not the one that last built this warehouse)" if refresh_args else ""))
     # The marts are rebuilt over every loaded month, so the build takes no month arguments
     # (which would also defeat dbt's partial parsing: see orchestration/dbt_target.py).
     target_base = warehouse.side_dir / DBT_DIR
@@ -73,7 +84,7 @@ def warehouse_models(
         # dbt.log keeps warnings and errors only (as text): its default is every event at debug
         # level, ~5 MB of JSON per build, which cost ~1.5 s of CPU (measured: docs/BENCHMARKS.md); the
         # console's events are in dbt_console.log and each model's SQL in run/ beside it.
-        ["build", "--exclude", "resource_type:unit_test", *DBT_LOG_FILE_ARGS],
+        ["build", "--exclude", "resource_type:unit_test", *refresh_args, *DBT_LOG_FILE_ARGS],
         context=context,
         raise_on_error=False,
         target_path=target,
@@ -85,6 +96,8 @@ def warehouse_models(
     results = results_from_run_results(run_results, invocation.manifest, months)
     with warehouse.connect() as con:
         record_results(con, results)
+        if every_model_built(run_results):
+            record_fingerprint(con, fingerprint)
     failed = [r for r in results if not r.passed and r.severity == "ERROR"]
     progress("dbt", f"{len(results) // max(len(months), 1)} dbt tests, {len(failed) // max(len(months), 1)} failing")
     if not invocation.is_successful():

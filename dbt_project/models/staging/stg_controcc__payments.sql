@@ -1,11 +1,16 @@
-{#- ContrOCC provider payment lines: latest version of each Payment ID, renamed and typed. -#}
+{{ incremental_by_load_config(['council_code', 'payment_id'], 'raw', 'controcc_payments') }}
+{#- ContrOCC provider payment lines: latest version of each Payment ID, renamed and typed.
+    Incremental by load (macros/incremental_by_load.sql): a refresh recomputes the payments that
+    its new loads' rows name or its gone loads' rows held, from every raw row of those payments. -#}
 with source as (
     select * from {{ source('raw', 'controcc_payments') }}
 ),
 
+{{ scope_to_changed_keys([('trim(source."Payment ID")', 'payment_id')]) }}
+
 latest as (
     select *
-    from source
+    from scoped
     qualify row_number() over (
         partition by {{ council_of_row() }}, trim("Payment ID")
         order by _month desc nulls last, _line desc

@@ -1,13 +1,17 @@
-{{ config(materialized='table') }}
+{{ incremental_by_load_config(['council_code', 'service_line_id'], 'raw', 'controcc_service_lines') }}
 {#- ContrOCC service agreement lines: latest version of each (Service Agreement ID, Line No)
-    (newest `_month`; within one month the last physical line), renamed and typed. -#}
+    (newest `_month`; within one month the last physical line), renamed and typed. Incremental by
+    load (macros/incremental_by_load.sql): a refresh recomputes the lines that its new loads'
+    rows name or its gone loads' rows held, from every raw row of those lines. -#}
 with source as (
     select * from {{ source('raw', 'controcc_service_lines') }}
 ),
 
+{{ scope_to_changed_keys([('trim(source."Service Agreement ID")', 'service_agreement_id'), ('source."Line No"', 'line_no')]) }}
+
 latest as (
     select *
-    from source
+    from scoped
     qualify row_number() over (
         partition by {{ council_of_row() }}, trim("Service Agreement ID"), "Line No"
         order by _month desc nulls last, _line desc

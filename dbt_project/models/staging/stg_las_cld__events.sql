@@ -1,9 +1,14 @@
-{{ config(materialized='table') }}
+{{ incremental_by_load_config(['council_code', 'event_reference'], 'raw', 'las_cld') }}
 {#- LAS events in CLD layout: latest version of each Event Reference (newest `_month`; within one
-    month the last physical line), renamed, codes canonicalised to CLD Release 1 spellings. -#}
+    month the last physical line), renamed, codes canonicalised to CLD Release 1 spellings.
+    Incremental by load (macros/incremental_by_load.sql): a refresh recomputes the Event
+    References that its new loads' rows name or its gone loads' rows held, from every raw row of
+    those references. -#}
 with source as (
     select * from {{ source('raw', 'las_cld') }}
 ),
+
+{{ scope_to_changed_keys([('trim(source."Event Reference")', 'event_reference')]) }}
 
 latest_version as (
     -- The winning version of each Event Reference, found on narrow columns first (a window
@@ -12,17 +17,17 @@ latest_version as (
         {{ council_of_row() }} as council_code,
         trim("Event Reference") as event_reference,
         max((coalesce(_month, date '0001-01-01'), coalesce(_line, -1))) as version_key
-    from source
+    from scoped
     group by all
 ),
 
 latest as (
-    select source.*
-    from source
+    select scoped.*
+    from scoped
     semi join latest_version
-        on {{ council_of_row('source') }} = latest_version.council_code
-       and trim(source."Event Reference") = latest_version.event_reference
-       and (coalesce(source._month, date '0001-01-01'), coalesce(source._line, -1)) = latest_version.version_key
+        on {{ council_of_row('scoped') }} = latest_version.council_code
+       and trim(scoped."Event Reference") = latest_version.event_reference
+       and (coalesce(scoped._month, date '0001-01-01'), coalesce(scoped._line, -1)) = latest_version.version_key
 ),
 
 final as (

@@ -1,9 +1,13 @@
 {#- CQC Latest ratings, Locations sheet (long: one row per location x service/population group x
     domain) per monthly file, renamed and cast; ratings normalised to one spelling (macro
-    cqc_rating: `Requires Improvement` -> `Requires improvement`). -#}
+    cqc_rating: `Requires Improvement` -> `Requires improvement`). Incremental by load
+    (macros/incremental_by_load.sql): a refresh rebuilds the months of its new loads. -#}
+{{ incremental_by_load_config(['council_code', 'month'], 'raw', 'cqc_latest_ratings') }}
 with source as (
     select * from {{ source('raw', 'cqc_latest_ratings') }}
 ),
+
+{{ scope_to_new_loads() }}
 
 renamed as (
     select
@@ -31,7 +35,7 @@ renamed as (
         _file                                                       as source_file,
         _line                                                       as source_line,
         _load_id                                                    as load_id
-    from source
+    from scoped
 )
 
 select * from renamed

@@ -1,0 +1,179 @@
+"""The incremental staging models (dbt_project/macros/incremental_by_load.sql) against a full rebuild.
+
+A published warehouse (every month built) has its raw tables changed the ways a month's loads
+change them: a month re-delivered with versions changed, added and left out, versions of earlier
+months' keys superseded, a month's file withdrawn (rejected or missing: its rows gone, some keys
+left with no row at all), a whole month's files withdrawn. Built incrementally, every dbt table
+must equal what `--full-refresh` gives on a copy of the same warehouse. And the project's
+fingerprint decides when a build may be incremental (orchestration/dbt_incremental.py).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dbt_helpers import DBT_PROJECT, run_dbt
+from orchestration.dbt_incremental import (
+    FULL_REFRESH, every_model_built, full_refresh_args, project_fingerprint, record_fingerprint,
+    recorded_fingerprint,
+)
+from pipeline_helpers import WAITING_MONTHS, Site
+
+INCREMENTAL = ("stg_las_cld__events", "stg_controcc__service_lines", "stg_controcc__payments",
+               "stg_cqc__latest_ratings", "stg_cqc__hsca_location_service_types")
+LAST, MIDDLE, FIRST = (f"{m}-01" for m in reversed(WAITING_MONTHS))
+
+
+def _new_load(con: duckdb.DuckDBPyConnection, table: str, month: str, select: str) -> int:
+    """Replace `table`'s rows of `month` by `select` (over the old rows, `old`) under a new load
+    id, as a re-delivered file is loaded; returns the rows written."""
+    load = str(uuid.uuid4())
+    con.execute(f"create temp table old as select * from raw.{table} where _month = date '{month}'")
+    con.execute(f"delete from raw.{table} where _month = date '{month}'")
+    rows = con.execute(f"insert into raw.{table} select * replace ('{load}' as _load_id) from ({select})").fetchone()[0]
+    con.execute("drop table old")
+    return rows
+
+
+def _change_the_loads(db: Path) -> None:
+    with duckdb.connect(str(db)) as con:
+        # The last month's CLD re-delivered: one event in 7 left out (kept only by earlier months
+        # or by none), one in 5 with another outcome, and a later version of 40 events of the first
+        # month that the last month's file did not have.
+        assert _new_load(con, "las_cld", LAST, f"""
+            select * replace (case when hash("Event Reference") % 5 = 0 then 'NFA - Other'
+                                   else "Event Outcome" end as "Event Outcome")
+            from old where hash("Event Reference") % 7 <> 0
+            union all
+            select * replace (date '{LAST}' as _month, _line + 1000000 as _line)
+            from (select * from raw.las_cld where _month = date '{FIRST}'
+                  and "Event Reference" not in (select "Event Reference" from old) limit 40)""") > 0
+        # The last month's service lines re-delivered with every weekly cost up 10%.
+        assert _new_load(con, "controcc_service_lines", LAST,
+                         'select * replace (cast("Weekly Cost" * 1.1 as decimal(18, 2)) as "Weekly Cost") from old') > 0
+        # The middle month's payments file withdrawn: its payments' earlier versions win again,
+        # those it alone had are gone.
+        con.execute(f"delete from raw.controcc_payments where _month = date '{MIDDLE}'")
+        # The middle month's CQC files withdrawn; the last month's ratings re-delivered, a third
+        # of the rows left out.
+        for table in ("cqc_hsca_active_locations", "cqc_latest_ratings"):
+            con.execute(f"delete from raw.{table} where _month = date '{MIDDLE}'")
+        assert _new_load(con, "cqc_latest_ratings", LAST, 'select * from old where _line % 3 <> 0') > 0
+
+
+def _dbt_tables(db: Path) -> dict[str, int]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return dict(con.execute(
+            "select schema_name || '.' || table_name, estimated_size from duckdb_tables()"
+            " where schema_name in ('staging', 'intermediate', 'marts') order by 1").fetchall())
+
+
+def _differences(a: Path, b: Path) -> dict[str, tuple[int, int]]:
+    """Table -> (rows of a not in b, rows of b not in a), multiset-wise, for every table that differs."""
+    out = {}
+    with duckdb.connect(str(a), read_only=True) as con:
+        con.execute(f"attach '{b}' as other (read_only)")
+        for table in _dbt_tables(a):
+            one = con.execute(f"select count(*) from (from {table} except all from other.{table})").fetchone()[0]
+            two = con.execute(f"select count(*) from (from other.{table} except all from {table})").fetchone()[0]
+            if one or two:
+                out[table] = (one, two)
+    return out
+
+
+@pytest.fixture(scope="module")
+def rebuilt(published_site: Site, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The published warehouse with its loads changed, built incrementally and with
+    `--full-refresh` (models only: `dbt run`), each in its own copy."""
+    root = tmp_path_factory.mktemp("incremental")
+    base = root / "changed.duckdb"
+    shutil.copy(published_site.warehouse, base)
+    _change_the_loads(base)
+    out = {}
+    for name, args in (("incremental", []), ("full", [FULL_REFRESH])):
+        db = root / f"{name}.duckdb"
+        shutil.copy(base, db)
+        done = run_dbt(["run", *args], root / name, db)
+        assert done.returncode == 0, done.stdout[-3000:]
+        out[name] = db
+        out[f"{name}_target"] = root / name / "target"
+    return out
+
+
+def test_an_incremental_build_gives_every_table_a_full_rebuild_gives(rebuilt: dict[str, Path]) -> None:
+    tables = _dbt_tables(rebuilt["incremental"])
+    assert {f"staging.{m}" for m in INCREMENTAL} <= set(tables)
+    assert _differences(rebuilt["incremental"], rebuilt["full"]) == {}
+
+
+def test_the_incremental_build_read_only_the_changed_loads(rebuilt: dict[str, Path]) -> None:
+    """It ran the models' incremental SQL, not a rebuild, and the changes reached the tables."""
+    for model in INCREMENTAL:
+        def sql(build: str, kind: str) -> str:
+            return next((rebuilt[f"{build}_target"] / kind).rglob(f"{model}.sql")).read_text().lower()
+
+        assert "new_loads" in sql("incremental", "compiled") and "delete from" in sql("incremental", "run"), model
+        assert "new_loads" not in sql("full", "compiled"), model
+    with duckdb.connect(str(rebuilt["incremental"]), read_only=True) as con:
+        months = {table: {m for (m,) in con.execute(f"select distinct month from staging.{table}").fetchall()}
+                  for table in ("stg_cqc__latest_ratings", "stg_cqc__hsca_location_service_types")}
+        assert all(str(min(m)) == FIRST and MIDDLE not in {str(x) for x in m} for m in months.values()), months
+        # no load id in a staging table that raw no longer has
+        for model, raw in (("stg_las_cld__events", "las_cld"), ("stg_controcc__payments", "controcc_payments")):
+            assert con.execute(f"select count(*) from staging.{model} where load_id not in"
+                               f" (select _load_id from raw.{raw})").fetchone() == (0,), model
+
+
+def test_a_second_incremental_build_with_no_new_load_changes_nothing(rebuilt: dict[str, Path],
+                                                                     tmp_path: Path) -> None:
+    db = tmp_path / "again.duckdb"
+    shutil.copy(rebuilt["incremental"], db)
+    done = run_dbt(["run", "--select", *INCREMENTAL], tmp_path, db)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert _differences(db, rebuilt["full"]) == {}
+
+
+def test_the_project_fingerprint_follows_what_decides_a_model_s_rows(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(DBT_PROJECT, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    first = project_fingerprint(project)
+    assert first == project_fingerprint(DBT_PROJECT) and len(first) == 64
+    (project / "tests" / "extra.sql").write_text("select 1 where false")  # a data test: no
+    assert project_fingerprint(project) == first
+    for changed in ("models/staging/stg_las_cld__events.sql", "macros/canonical_code.sql",
+                    "seeds/cld_code_map.csv", "dbt_project.yml"):
+        path = project / changed
+        kept = path.read_bytes()
+        path.write_bytes(kept + b"\n")
+        assert project_fingerprint(project) != first, changed
+        path.write_bytes(kept)
+    assert project_fingerprint(project) == first
+
+
+def test_a_build_is_full_unless_the_warehouse_was_built_by_the_same_project(tmp_path: Path) -> None:
+    assert full_refresh_args(None, "a") == [FULL_REFRESH]
+    assert full_refresh_args("b", "a") == [FULL_REFRESH]
+    assert full_refresh_args("a", "a") == []
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        assert recorded_fingerprint(con) is None
+        record_fingerprint(con, "a")
+        record_fingerprint(con, "b")
+        assert recorded_fingerprint(con) == "b"
+        assert con.execute("select count(*) from audit.dbt_build_basis").fetchone() == (1,)
+
+
+def test_only_a_run_that_built_every_model_and_seed_is_recorded() -> None:
+    def results(*statuses: tuple[str, str]) -> dict:
+        return {"results": [{"unique_id": uid, "status": status} for uid, status in statuses]}
+
+    assert every_model_built(results(("model.ascw.a", "success"), ("seed.ascw.s", "success"),
+                                     ("test.ascw.t.1", "fail")))
+    assert not every_model_built(results(("model.ascw.a", "success"), ("model.ascw.b", "error")))
+    assert not every_model_built(results(("model.ascw.a", "success"), ("model.ascw.b", "skipped")))
+    assert not every_model_built(results(("test.ascw.t.1", "pass")))
+    assert not every_model_built(json.loads("{}"))
