@@ -166,6 +166,9 @@ def run_region(root: Path, work_root: Path, which: list[str], workers: int,
     rc, wall, peak, cpu, out_text, err_text = _wait(
         [str(BIN / "ascw"), "refresh-region", *which, "--landing-root", str(root), "--work", str(work_root),
          "--jobs", str(workers), "--build", build])
+    for line in err_text.splitlines():  # how the region build went: clean, or why each built its own
+        if "] region " in line:
+            print(f"    refresh-region {' '.join(which)}: {line.strip()}")
     runs = []
     summary = region_summary(out_text)
     build = region_build_seconds(err_text)

@@ -47,14 +47,18 @@ def combine_councils(target: Path, councils: Mapping[str, Path]) -> dict[str, st
         for alias, path in attachments.items():
             con.execute(f"ATTACH {duckdb_literal(path)} AS {alias} (READ_ONLY)")
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+        copied = {name for (name,) in con.execute(  # a region file whose raw rows were copied
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+            " AND schema_name = $s", {"s": RAW_SCHEMA}).fetchall()}
         for ft in FILE_TYPES.values():
             table = f"{RAW_SCHEMA}.{_quote(ft.raw_table)}"
             select = " UNION ALL ".join(
                 f"SELECT *, {duckdb_literal(code)} AS {COUNCIL_COLUMN} FROM {alias}.{table}"
                 for code, alias in zip(councils, attachments)
             )
-            con.execute(f"DROP TABLE IF EXISTS {table}")  # a region file whose raw rows were copied
-            con.execute(f"CREATE OR REPLACE VIEW {table} AS {select}")
+            if ft.raw_table in copied:
+                con.execute(f"DROP TABLE {table}")
+            con.execute(f"CREATE OR REPLACE VIEW {table} AS {select}")  # last run's views replaced
         for alias in attachments:
             con.execute(f"DETACH {alias}")
         return attachments

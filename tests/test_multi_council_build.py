@@ -10,6 +10,7 @@ that forgets the council mixes the two councils' rows and changes a mart.
 from __future__ import annotations
 
 import ast
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -176,5 +177,31 @@ def test_a_region_warehouse_reads_the_councils_raw_rows_where_they_are(built: di
         own = {code: con.execute(f"select count(*) from {alias}.raw.las_cld").fetchone()[0]
                for code, alias in zip(councils, aliases)}
         assert counts == own and all(own.values())
+    finally:
+        con.close()
+
+
+def test_a_kept_region_warehouse_is_combined_again_for_the_next_run_s_councils(
+        built: dict[str, Path], tmp_path: Path) -> None:
+    """The region warehouse stays between runs (orchestration/shared_build.py): the next run
+    replaces its raw views, for that run's councils only, and a raw table of an old region file
+    (rows copied, not views) by a view."""
+    region = tmp_path / "region.duckdb"
+    shutil.copy(built["region"], region)
+    with duckdb.connect(str(region)) as con:
+        con.execute("drop view raw.kpi_targets")
+        con.execute("create table raw.kpi_targets (copied int)")
+    aliases = combine_councils(region, {SECOND: built["second"]})
+    con = duckdb.connect(":memory:")
+    try:
+        for alias, path in aliases.items():
+            con.execute(f"ATTACH '{path}' AS {alias} (READ_ONLY)")
+        con.execute(f"ATTACH '{region}' AS region (READ_ONLY)")
+        types = dict(con.execute("select table_name, table_type from information_schema.tables"
+                                 " where table_catalog = 'region' and table_schema = 'raw'").fetchall())
+        assert types == {ft.raw_table: "VIEW" for ft in FILE_TYPES.values()}
+        councils = {c for (c,) in con.execute("select distinct _council from region.raw.las_cld").fetchall()}
+        assert councils == {SECOND}
+        assert con.execute("select count(*) from region.raw.kpi_targets").fetchone()[0] > 0
     finally:
         con.close()
