@@ -22,8 +22,8 @@ everywhere.
 
 With `shared` (the default, `--build shared`) the councils share one dbt build
 (orchestration/shared_build.py): each council's child runs the "sources" stage of the job (load,
-source gates); the councils with a month open for dbt are combined into `<work>/_region/` and
-built once; then each council's child runs the "models" stage, adopting its rows of that build
+source gates); the councils with a month open for dbt are combined into `<work>/_region/` (kept
+between runs: the region build's incremental state) and built once; then each council's child runs the "models" stage, adopting its rows of that build
 (or, when the build was not clean, running its own dbt build, as `ascw refresh` would). A council
 whose month folders are not one contiguous run is refreshed whole in its first child (each run
 of months is built before the next is loaded, as `ascw refresh` does). Its log and seconds cover

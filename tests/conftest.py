@@ -134,6 +134,7 @@ LONGEST_FIRST = (
     "test_pipeline_e2e.py",
     "test_pipeline_gates_block.py",
     "test_multi_council_build.py",
+    "test_region_incremental.py",
     "test_gates_source.py",
     "test_gates_batch.py",
 )

@@ -43,3 +43,24 @@ def load_landing(db: Path, landing: Path, pseudo_key: str) -> None:
             assert not rejected, rejected
     finally:
         con.close()
+
+
+def dbt_tables(db: Path) -> dict[str, int]:
+    """`schema.table` -> DuckDB's estimated rows, for every table dbt builds in `db`."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return dict(con.execute(
+            "select schema_name || '.' || table_name, estimated_size from duckdb_tables()"
+            " where schema_name in ('staging', 'intermediate', 'marts') order by 1").fetchall())
+
+
+def table_differences(a: Path, b: Path) -> dict[str, tuple[int, int]]:
+    """Table -> (rows of a not in b, rows of b not in a), multiset-wise, for every table that differs."""
+    out = {}
+    with duckdb.connect(str(a), read_only=True) as con:
+        con.execute(f"attach '{b}' as other (read_only)")
+        for table in dbt_tables(a):
+            one = con.execute(f"select count(*) from (from {table} except all from other.{table})").fetchone()[0]
+            two = con.execute(f"select count(*) from (from other.{table} except all from {table})").fetchone()[0]
+            if one or two:
+                out[table] = (one, two)
+    return out

@@ -17,14 +17,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dbt_helpers import DBT_PROJECT, run_dbt
+from dbt_helpers import DBT_PROJECT, dbt_tables, run_dbt, table_differences
 from orchestration.dbt_incremental import (
     FULL_REFRESH, every_model_built, full_refresh_args, project_fingerprint, record_fingerprint,
     recorded_fingerprint,
 )
 from pipeline_helpers import WAITING_MONTHS, Site
 
-INCREMENTAL = ("stg_las_cld__events", "stg_controcc__service_lines", "stg_controcc__payments",
+INCREMENTAL = ("stg_controcc__service_lines", "stg_controcc__payments",
                "stg_cqc__latest_ratings", "stg_cqc__hsca_location_service_types")
 LAST, MIDDLE, FIRST = (f"{m}-01" for m in reversed(WAITING_MONTHS))
 
@@ -66,26 +66,6 @@ def _change_the_loads(db: Path) -> None:
         assert _new_load(con, "cqc_latest_ratings", LAST, 'select * from old where _line % 3 <> 0') > 0
 
 
-def _dbt_tables(db: Path) -> dict[str, int]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return dict(con.execute(
-            "select schema_name || '.' || table_name, estimated_size from duckdb_tables()"
-            " where schema_name in ('staging', 'intermediate', 'marts') order by 1").fetchall())
-
-
-def _differences(a: Path, b: Path) -> dict[str, tuple[int, int]]:
-    """Table -> (rows of a not in b, rows of b not in a), multiset-wise, for every table that differs."""
-    out = {}
-    with duckdb.connect(str(a), read_only=True) as con:
-        con.execute(f"attach '{b}' as other (read_only)")
-        for table in _dbt_tables(a):
-            one = con.execute(f"select count(*) from (from {table} except all from other.{table})").fetchone()[0]
-            two = con.execute(f"select count(*) from (from other.{table} except all from {table})").fetchone()[0]
-            if one or two:
-                out[table] = (one, two)
-    return out
-
-
 @pytest.fixture(scope="module")
 def rebuilt(published_site: Site, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The published warehouse with its loads changed, built incrementally and with
@@ -106,9 +86,9 @@ def rebuilt(published_site: Site, tmp_path_factory: pytest.TempPathFactory) -> d
 
 
 def test_an_incremental_build_gives_every_table_a_full_rebuild_gives(rebuilt: dict[str, Path]) -> None:
-    tables = _dbt_tables(rebuilt["incremental"])
+    tables = dbt_tables(rebuilt["incremental"])
     assert {f"staging.{m}" for m in INCREMENTAL} <= set(tables)
-    assert _differences(rebuilt["incremental"], rebuilt["full"]) == {}
+    assert table_differences(rebuilt["incremental"], rebuilt["full"]) == {}
 
 
 def test_the_incremental_build_read_only_the_changed_loads(rebuilt: dict[str, Path]) -> None:
@@ -117,14 +97,18 @@ def test_the_incremental_build_read_only_the_changed_loads(rebuilt: dict[str, Pa
         def sql(build: str, kind: str) -> str:
             return next((rebuilt[f"{build}_target"] / kind).rglob(f"{model}.sql")).read_text().lower()
 
-        assert "new_loads" in sql("incremental", "compiled") and "delete from" in sql("incremental", "run"), model
-        assert "new_loads" not in sql("full", "compiled"), model
+        # the changed keys found from the new loads, or the new loads' ids as literals
+        scoped = ("new_loads", "where _load_id in (", "where false")  # false: no new load
+        assert any(s in sql("incremental", "compiled") for s in scoped), model
+        assert "delete from" in sql("incremental", "run"), model
+        assert not any(s in sql("full", "compiled") for s in scoped), model
     with duckdb.connect(str(rebuilt["incremental"]), read_only=True) as con:
         months = {table: {m for (m,) in con.execute(f"select distinct month from staging.{table}").fetchall()}
                   for table in ("stg_cqc__latest_ratings", "stg_cqc__hsca_location_service_types")}
         assert all(str(min(m)) == FIRST and MIDDLE not in {str(x) for x in m} for m in months.values()), months
         # no load id in a staging table that raw no longer has
-        for model, raw in (("stg_las_cld__events", "las_cld"), ("stg_controcc__payments", "controcc_payments")):
+        for model, raw in (("stg_controcc__service_lines", "controcc_service_lines"),
+                           ("stg_controcc__payments", "controcc_payments")):
             assert con.execute(f"select count(*) from staging.{model} where load_id not in"
                                f" (select _load_id from raw.{raw})").fetchone() == (0,), model
 
@@ -135,7 +119,7 @@ def test_a_second_incremental_build_with_no_new_load_changes_nothing(rebuilt: di
     shutil.copy(rebuilt["incremental"], db)
     done = run_dbt(["run", "--select", *INCREMENTAL], tmp_path, db)
     assert done.returncode == 0, done.stdout[-3000:]
-    assert _differences(db, rebuilt["full"]) == {}
+    assert table_differences(db, rebuilt["full"]) == {}
 
 
 def test_the_project_fingerprint_follows_what_decides_a_model_s_rows(tmp_path: Path) -> None:

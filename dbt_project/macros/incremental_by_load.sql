@@ -1,7 +1,8 @@
 {#- Incremental staging models, by load: a monthly refresh builds the month, not the history.
 
-    The staging models that read the long monthly extracts (CLD events, ContrOCC lines and
-    payments, the CQC directory and ratings) are `incremental` (delete+insert on a unique key).
+    Four staging models that read the long monthly extracts (ContrOCC lines and payments, the CQC
+    directory's service types and the ratings) are `incremental` (delete+insert on a unique key;
+    stg_las_cld__events is not: see its header).
     What changed since the table was built is found from load ids alone: every raw row carries
     the `_load_id` of the load that wrote it, every load replaces its whole scope (a month of a
     file type: sources/loader.py), so a load's rows never change once written, and these models
@@ -12,8 +13,10 @@
       later load, or withdrawn: a rejected or missing file, a council leaving a region build).
 
     A month-partitioned model (one output row per raw row or per month x key) rebuilds the
-    months of the new loads (unique key council x month: the month's old rows are deleted, its
-    new rows inserted). A latest-version model (one row per key: the newest version over every
+    months of the new loads (unique key the row value `(council_code, month)`: the month's old
+    rows are deleted, its new rows inserted; given as a list, dbt-duckdb would delete through a
+    join of the table with the new rows on it, pairing every old row of a month with every new
+    one: 10 s instead of 0.8 s for the ratings of a 10-council region). A latest-version model (one row per key: the newest version over every
     month) recomputes the keys that a new load's rows name or a gone load's rows held, from all
     raw rows of those keys. Either way, the rows still carrying a gone load id afterwards (a month
     or a key left with no rows at all) are deleted by the post-hook `delete_rows_of_gone_loads`.
@@ -88,15 +91,22 @@ scoped as (
 {%- endmacro %}
 
 {#- The same for a month-partitioned model: in an incremental run the rows of the new loads
-    (each the whole new content of its month). -#}
-{% macro scope_to_new_loads() -%}
+    (each the whole new content of its month), `source_relation` being the raw table. The new
+    load ids are looked up first and put in the SQL as literals: DuckDB then filters the raw table
+    while scanning it, reading the other columns of matching rows only, where a semi join with
+    the loads would read every row in full (the CQC ratings of a 10-council region: 3.6M rows). -#}
+{% macro scope_to_new_loads(source_relation) -%}
 {%- if is_incremental() -%}
-new_loads as ({{ new_loads('source') }}),
-
+{%- set ids = [] -%}
+{%- if execute -%}
+{%- set ids = run_query("select load_id from (" ~ new_loads(source_relation) ~ ") order by 1").columns[0].values() -%}
+{%- endif %}
 scoped as (
-    select source.*
+    select *
     from source
-    semi join new_loads on {{ of_loads('source', 'new_loads') }}
+    where {% if ids | length == 0 %}false{% else %}_load_id in (
+        {%- for id in ids %}'{{ id | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor -%}
+    ){% endif %}
 ),
 {%- else -%}
 scoped as (

@@ -6,12 +6,12 @@
     contract columns are found by the pattern `^Service type - `, the `_extra` keys by prefix.
     Incremental by load (macros/incremental_by_load.sql): a refresh rebuilds the months of its new
     loads; `load_id` is the load of the month's file. -#}
-{{ incremental_by_load_config(['council_code', 'month'], 'raw', 'cqc_hsca_active_locations') }}
+{{ incremental_by_load_config('(council_code, month)', 'raw', 'cqc_hsca_active_locations') }}
 with source as (
     select * from {{ source('raw', 'cqc_hsca_active_locations') }}
 ),
 
-{{ scope_to_new_loads() }}
+{{ scope_to_new_loads(source('raw', 'cqc_hsca_active_locations')) }}
 
 contract_flags as (
     unpivot (

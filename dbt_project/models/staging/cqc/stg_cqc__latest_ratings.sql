@@ -2,12 +2,12 @@
     domain) per monthly file, renamed and cast; ratings normalised to one spelling (macro
     cqc_rating: `Requires Improvement` -> `Requires improvement`). Incremental by load
     (macros/incremental_by_load.sql): a refresh rebuilds the months of its new loads. -#}
-{{ incremental_by_load_config(['council_code', 'month'], 'raw', 'cqc_latest_ratings') }}
+{{ incremental_by_load_config('(council_code, month)', 'raw', 'cqc_latest_ratings') }}
 with source as (
     select * from {{ source('raw', 'cqc_latest_ratings') }}
 ),
 
-{{ scope_to_new_loads() }}
+{{ scope_to_new_loads(source('raw', 'cqc_latest_ratings')) }}
 
 renamed as (
     select
