@@ -16,9 +16,9 @@
     months of the new loads (unique key the row value `(council_code, month)`: the month's old
     rows are deleted, its new rows inserted; given as a list, dbt-duckdb would delete through a
     join of the table with the new rows on it, pairing every old row of a month with every new
-    one: 10 s instead of 0.8 s for the ratings of a 10-council region). A latest-version model (one row per key: the newest version over every
-    month) recomputes the keys that a new load's rows name or a gone load's rows held, from all
-    raw rows of those keys. Either way, the rows still carrying a gone load id afterwards (a month
+    one: 10 s instead of 0.8 s for the ratings of a 10-council region). A latest-version model
+    (one row per key: the newest version over every month) recomputes the keys that a new load's
+    rows name or a gone load's rows held, from all raw rows of those keys. Either way, the rows still carrying a gone load id afterwards (a month
     or a key left with no rows at all) are deleted by the post-hook `delete_rows_of_gone_loads`.
     The table then holds what a full rebuild would give (tests/test_incremental_models.py checks
     it against `--full-refresh` after appended, restated and withdrawn months).
