@@ -45,7 +45,7 @@ def load_landing(db: Path, landing: Path, pseudo_key: str) -> None:
         con.close()
 
 
-def dbt_tables(db: Path) -> dict[str, int]:
+def built_tables(db: Path) -> dict[str, int]:
     """`schema.table` -> DuckDB's estimated rows, for every table dbt builds in `db`."""
     with duckdb.connect(str(db), read_only=True) as con:
         return dict(con.execute(
@@ -58,7 +58,7 @@ def table_differences(a: Path, b: Path) -> dict[str, tuple[int, int]]:
     out = {}
     with duckdb.connect(str(a), read_only=True) as con:
         con.execute(f"attach '{b}' as other (read_only)")
-        for table in dbt_tables(a):
+        for table in built_tables(a):
             one = con.execute(f"select count(*) from (from {table} except all from other.{table})").fetchone()[0]
             two = con.execute(f"select count(*) from (from other.{table} except all from {table})").fetchone()[0]
             if one or two:

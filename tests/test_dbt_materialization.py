@@ -2,9 +2,9 @@
 table dropped and the new one created in one transaction. It is what dbt uses for every table
 model, and the project has none of what it does not handle (foreign keys, model indexes, Python
 models, grants). Four staging models that read the long extracts are dbt's `incremental`
-(dbt_project/macros/incremental_by_load.sql). That a failed build leaves the old table as it was, and no temporary table, is
-tested in test_mart_constraints (a mart breaking a CHECK constraint); every end-to-end refresh
-after the first rebuilds every table with it."""
+(dbt_project/macros/incremental_by_load.sql). That a failed build leaves the old table as it
+was, and no temporary table, is tested in test_mart_constraints (a mart breaking a CHECK
+constraint); every end-to-end refresh after the first rebuilds every table with it."""
 from __future__ import annotations
 
 import json

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dbt_helpers import DBT_PROJECT, dbt_tables, run_dbt, table_differences
+from dbt_helpers import DBT_PROJECT, built_tables, run_dbt, table_differences
 from orchestration.dbt_incremental import (
     FULL_REFRESH, every_model_built, full_refresh_args, project_fingerprint, record_fingerprint,
     recorded_fingerprint,
@@ -86,22 +86,22 @@ def rebuilt(published_site: Site, tmp_path_factory: pytest.TempPathFactory) -> d
 
 
 def test_an_incremental_build_gives_every_table_a_full_rebuild_gives(rebuilt: dict[str, Path]) -> None:
-    tables = dbt_tables(rebuilt["incremental"])
+    tables = built_tables(rebuilt["incremental"])
     assert {f"staging.{m}" for m in INCREMENTAL} <= set(tables)
     assert table_differences(rebuilt["incremental"], rebuilt["full"]) == {}
 
 
 def test_the_incremental_build_read_only_the_changed_loads(rebuilt: dict[str, Path]) -> None:
     """It ran the models' incremental SQL, not a rebuild, and the changes reached the tables."""
-    for model in INCREMENTAL:
-        def sql(build: str, kind: str) -> str:
-            return next((rebuilt[f"{build}_target"] / kind).rglob(f"{model}.sql")).read_text().lower()
+    def sql(build: str, kind: str, model: str) -> str:
+        return next((rebuilt[f"{build}_target"] / kind).rglob(f"{model}.sql")).read_text().lower()
 
-        # the changed keys found from the new loads, or the new loads' ids as literals
-        scoped = ("new_loads", "where _load_id in (", "where false")  # false: no new load
-        assert any(s in sql("incremental", "compiled") for s in scoped), model
-        assert "delete from" in sql("incremental", "run"), model
-        assert not any(s in sql("full", "compiled") for s in scoped), model
+    # the changed keys found from the new loads, or the new loads' ids as literals
+    scoped = ("new_loads", "where _load_id in (", "where false")  # false: no new load
+    for model in INCREMENTAL:
+        assert any(s in sql("incremental", "compiled", model) for s in scoped), model
+        assert "delete from" in sql("incremental", "run", model), model
+        assert not any(s in sql("full", "compiled", model) for s in scoped), model
     with duckdb.connect(str(rebuilt["incremental"]), read_only=True) as con:
         months = {table: {m for (m,) in con.execute(f"select distinct month from staging.{table}").fetchall()}
                   for table in ("stg_cqc__latest_ratings", "stg_cqc__hsca_location_service_types")}
