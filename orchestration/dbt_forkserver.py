@@ -47,6 +47,7 @@ from pathlib import Path
 
 ENV = "ASCW_DBT_FORKSERVER"
 LAUNCHER = "ascw-dbt"
+FOLDER_PREFIX = "ascw-dbt-"  # the private folder (0700) each server's socket lives in
 # What `dbt build/test/seed/parse` imports before it touches the project (found with
 # `python -X importtime`): importing them here is the whole point of the server.
 PRELOAD = (
@@ -76,14 +77,14 @@ def _recv_exact(conn: socket.socket, n: int) -> bytes:
     return buf
 
 
-def _die_with_parent() -> None:
-    """Linux: SIGKILL this process when its parent exits (best effort elsewhere)."""
+def _die_with_parent(sig: int = signal.SIGKILL) -> None:
+    """Linux: send this process `sig` when its parent exits (best effort elsewhere)."""
     if not sys.platform.startswith("linux"):
         return
     import ctypes
 
     with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(1, sig)  # PR_SET_PDEATHSIG
 
 
 # --- the caller's side ----------------------------------------------------------------------
@@ -235,9 +236,24 @@ def reap_runs(_signum: int = signal.SIGCHLD, _frame: object = None) -> None:
             return
 
 
+def _remove_and_exit(path: str) -> None:
+    """Remove the server's socket, and its folder when `running` made it, then exit at once."""
+    socket_file = Path(path)
+    with contextlib.suppress(OSError):
+        socket_file.unlink()
+    if socket_file.parent.name.startswith(FOLDER_PREFIX):
+        with contextlib.suppress(OSError):
+            socket_file.parent.rmdir()  # empty now; anything else left in it is not ours to remove
+    os._exit(0)
+
+
 def serve(path: str) -> None:
-    """The server: listen first (callers queue while dbt imports), import dbt, fork per request."""
-    _die_with_parent()
+    """The server: listen first (callers queue while dbt imports), import dbt, fork per request.
+    Terminated (by its caller, or by the kernel when its caller dies, even by SIGKILL), it removes
+    its socket and the private folder `running` made for it, so a killed refresh leaves no
+    `ascw-dbt-*` folder behind."""
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: _remove_and_exit(path))
+    _die_with_parent(signal.SIGTERM)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     old = os.umask(0o177)
     try:
@@ -289,7 +305,7 @@ def running() -> Iterator[ForkServer | None]:
     if not hasattr(socket, "send_fds") or not hasattr(os, "fork"):
         yield None
         return
-    folder = Path(tempfile.mkdtemp(prefix="ascw-dbt-"))  # 0700: only this user reaches the socket
+    folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))  # 0700: only this user reaches the socket
     path = str(folder / "dbt.sock")
     proc = subprocess.Popen([sys.executable, "-m", "orchestration.dbt_forkserver", path],
                             stdin=subprocess.DEVNULL)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -146,3 +147,29 @@ def test_the_server_reaps_its_runs_so_their_cpu_time_is_counted() -> None:
     fs.reap_runs()
     assert children_cpu() - before >= 0.25
     fs.reap_runs()  # nothing left: returns at once
+
+
+def test_a_killed_caller_leaves_no_server_or_socket_folder_behind(tmp_path: Path) -> None:
+    """A refresh killed by SIGKILL never runs `running`'s cleanup: the server, told by the kernel
+    that its caller died, removes its socket and private folder itself (they piled up in /tmp)."""
+    script = ("import os, sys, time\n"
+              "from orchestration import dbt_forkserver as fs\n"
+              "os.environ.pop(fs.ENV, None)\n"
+              "with fs.running() as server:\n"
+              "    print(server.path, server.pid, flush=True)\n"
+              "    time.sleep(600)\n")
+    caller = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                              cwd=PROJECT.parent)
+    try:
+        path, pid = caller.stdout.readline().split()
+        socket_file = Path(path)
+        assert socket_file.parent.name.startswith(fs.FOLDER_PREFIX)
+        wait_for(socket_file.exists, "the server's socket")
+        caller.kill()
+        caller.wait(timeout=30)
+        wait_for(lambda: is_gone(int(pid)), "the server to stop", timeout=30)
+        wait_for(lambda: not socket_file.parent.exists(), "the server's folder to go", timeout=30)
+    finally:
+        if caller.poll() is None:
+            caller.kill()
+            caller.wait()

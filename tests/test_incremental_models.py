@@ -24,7 +24,7 @@ from orchestration.dbt_incremental import (
 )
 from pipeline_helpers import WAITING_MONTHS, Site
 
-INCREMENTAL = ("stg_controcc__service_lines", "stg_controcc__payments",
+INCREMENTAL = ("stg_controcc__service_lines", "stg_controcc__payments", "stg_las_cld__events",
                "stg_cqc__latest_ratings", "stg_cqc__hsca_location_service_types")
 LAST, MIDDLE, FIRST = (f"{m}-01" for m in reversed(WAITING_MONTHS))
 
@@ -97,7 +97,7 @@ def test_the_incremental_build_read_only_the_changed_loads(rebuilt: dict[str, Pa
         return next((rebuilt[f"{build}_target"] / kind).rglob(f"{model}.sql")).read_text().lower()
 
     # the changed keys found from the new loads, or the new loads' ids as literals
-    scoped = ("new_loads", "where _load_id in (", "where false")  # false: no new load
+    scoped = ("new_loads", "where _load_id in (")
     for model in INCREMENTAL:
         assert any(s in sql("incremental", "compiled", model) for s in scoped), model
         assert "delete from" in sql("incremental", "run", model), model
@@ -120,6 +120,61 @@ def test_a_second_incremental_build_with_no_new_load_changes_nothing(rebuilt: di
     done = run_dbt(["run", "--select", *INCREMENTAL], tmp_path, db)
     assert done.returncode == 0, done.stdout[-3000:]
     assert table_differences(db, rebuilt["full"]) == {}
+
+
+def _append_loads(db: Path) -> None:
+    """Months added, none replaced or withdrawn (the monthly run): a later month re-sending a
+    third of the last month's events, one in 4 with another outcome, plus 25 events of its own,
+    and a late file for the month before the first, whose versions of later-seen events must
+    lose and whose 15 events seen nowhere else must be kept."""
+    later, earlier = "2024-04-01", "2023-12-01"
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"""insert into raw.las_cld
+            select * replace (date '{later}' as _month, '{uuid.uuid4()}' as _load_id,
+                              case when hash("Event Reference") % 4 = 0 then 'NFA - Other'
+                                   else "Event Outcome" end as "Event Outcome")
+            from raw.las_cld where _month = date '{LAST}' and hash("Event Reference") % 3 = 0
+            union all
+            select * replace (date '{later}' as _month, '{uuid.uuid4()}' as _load_id,
+                              "Event Reference" || '-NEW' as "Event Reference", _line + 1000000 as _line)
+            from (from raw.las_cld where _month = date '{LAST}' limit 25)""")
+        con.execute(f"""insert into raw.las_cld
+            select * replace (date '{earlier}' as _month, '{uuid.uuid4()}' as _load_id,
+                              'NFA - Other' as "Event Outcome")
+            from raw.las_cld where _month = date '{FIRST}' and hash("Event Reference") % 2 = 0
+            union all
+            select * replace (date '{earlier}' as _month, '{uuid.uuid4()}' as _load_id,
+                              "Event Reference" || '-OLD' as "Event Reference")
+            from (from raw.las_cld where _month = date '{FIRST}' limit 15)""")
+        # the two months' rows under one load id each, as the loader writes them
+        for month in (later, earlier):
+            con.execute(f"update raw.las_cld set _load_id = (select min(_load_id) from raw.las_cld"
+                        f" where _month = date '{month}') where _month = date '{month}'")
+
+
+def test_events_built_from_appended_loads_alone_equal_a_full_rebuild(published_site: Site,
+                                                                      tmp_path: Path) -> None:
+    """With only new loads (no month replaced), the events model reads the new loads' rows and
+    keeps those newer than the table's version of their event (`newer_than_table`), instead of
+    rebuilding every council that has a gone load."""
+    base = tmp_path / "appended.duckdb"
+    shutil.copy(published_site.warehouse, base)
+    _append_loads(base)
+    built = {}
+    for name, args in (("incremental", []), ("full", [FULL_REFRESH])):
+        db = tmp_path / f"{name}.duckdb"
+        shutil.copy(base, db)
+        done = run_dbt(["run", "--select", "stg_las_cld__events", *args], tmp_path / name, db)
+        assert done.returncode == 0, done.stdout[-3000:]
+        built[name] = db
+    compiled = next((tmp_path / "incremental" / "target" / "compiled").rglob("stg_las_cld__events.sql")).read_text()
+    assert "left join" in compiled and "in (null)" in compiled  # compared with the table; no council rebuilt
+    assert table_differences(built["incremental"], built["full"]) == {}
+    with duckdb.connect(str(built["incremental"]), read_only=True) as con:
+        assert con.execute("select count(*) filter (where event_reference like '%-NEW'),"
+                           " count(*) filter (where event_reference like '%-OLD'),"
+                           " count(*) filter (where source_month = date '2023-12-01')"
+                           " from staging.stg_las_cld__events").fetchone() == (25, 15, 15)
 
 
 def test_the_project_fingerprint_follows_what_decides_a_model_s_rows(tmp_path: Path) -> None:

@@ -1,8 +1,8 @@
 {#- Incremental staging models, by load: a monthly refresh builds the month, not the history.
 
-    Four staging models that read the long monthly extracts (ContrOCC lines and payments, the CQC
-    directory's service types and the ratings) are `incremental` (delete+insert on a unique key;
-    stg_las_cld__events is not: see its header).
+    The five staging models that read the long monthly extracts (LAS events, ContrOCC lines and
+    payments, the CQC directory's service types and the ratings) are `incremental` (delete+insert
+    on a unique key).
     What changed since the table was built is found from load ids alone: every raw row carries
     the `_load_id` of the load that wrote it, every load replaces its whole scope (a month of a
     file type: sources/loader.py), so a load's rows never change once written, and these models
@@ -18,8 +18,11 @@
     join of the table with the new rows on it, pairing every old row of a month with every new
     one: 10 s instead of 0.8 s for the ratings of a 10-council region). A latest-version model
     (one row per key: the newest version over every month) recomputes the keys that a new load's
-    rows name or a gone load's rows held, from all raw rows of those keys. Either way, the rows still carrying a gone load id afterwards (a month
-    or a key left with no rows at all) are deleted by the post-hook `delete_rows_of_gone_loads`.
+    rows name or a gone load's rows held, from all raw rows of those keys; the LAS events, too
+    many and too wide for that, compare the new loads' versions with the table's instead
+    (`scope_to_new_loads_and_changed_councils`). Either way, the rows still carrying a gone load
+    id afterwards (a month or a key left with no rows at all) are deleted by the post-hook
+    `delete_rows_of_gone_loads`.
     The table then holds what a full rebuild would give (tests/test_incremental_models.py checks
     it against `--full-refresh` after appended, restated and withdrawn months).
 
@@ -96,22 +99,75 @@ scoped as (
     while scanning it, reading the other columns of matching rows only, where a semi join with
     the loads would read every row in full (the CQC ratings of a 10-council region: 3.6M rows). -#}
 {% macro scope_to_new_loads(source_relation) -%}
-{%- if is_incremental() -%}
-{%- set ids = [] -%}
-{%- if execute -%}
-{%- set ids = run_query("select load_id from (" ~ new_loads(source_relation) ~ ") order by 1").columns[0].values() -%}
-{%- endif %}
+{%- if is_incremental() %}
 scoped as (
     select *
     from source
-    where {% if ids | length == 0 %}false{% else %}_load_id in (
-        {%- for id in ids %}'{{ id | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor -%}
-    ){% endif %}
+    where _load_id in ({{ literal_values("select load_id from (" ~ new_loads(source_relation) ~ ") order by 1") or "null" }})
 ),
 {%- else -%}
 scoped as (
     select * from source
 ),
+{%- endif -%}
+{%- endmacro %}
+
+{#- The values of the first column of `query`'s rows as a list of SQL string literals, for
+    `in (...)` (the query runs at compile time; empty when parsing or when it has no rows). -#}
+{% macro literal_values(query) -%}
+{%- set values = [] -%}
+{%- if execute -%}
+{%- set values = run_query(query).columns[0].values() -%}
+{%- endif -%}
+{%- for value in values %}'{{ value | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor -%}
+{%- endmacro %}
+
+{#- The CTEs that end in `scoped` and `recomputed`, for a latest-version model too wide for
+    `scope_to_changed_keys` (its touched keys' rows are fetched through a join, which reads every
+    raw row in full: the LAS events of a 10-council x 36-month region, 7.8M rows, took longer
+    than a full rebuild). In an incremental run `scoped` is the rows of the new loads (found by
+    their ids as literals, so DuckDB reads only the matching rows' other columns) and every raw
+    row of each council that has a gone load; `recomputed` names those councils. The model then
+    takes the latest version within `scoped` and keeps, for a council not recomputed, only the
+    versions newer than its table's (`newer_than_table`): the table already holds the latest
+    version of the older loads' rows, so the newer of the two is the latest of all. A council
+    with a gone load (a month replaced or withdrawn, or left out of a region build) is rebuilt
+    from all its raw rows, its keys with no rows left deleted by the post-hook. -#}
+{% macro scope_to_new_loads_and_changed_councils(source_relation) -%}
+{%- if is_incremental() %}
+scoped as (
+    select *
+    from source
+    where _load_id in ({{ literal_values("select load_id from (" ~ new_loads(source_relation) ~ ") order by 1") or "null" }})
+       or {{ council_of_row() }} in ({{ literal_values("select distinct council_code from (" ~ gone_loads(source_relation) ~ ") order by 1") or "null" }})
+),
+
+recomputed as (
+    select distinct council_code from ({{ gone_loads(source_relation) }})
+),
+{%- else %}
+scoped as (
+    select * from source
+),
+{%- endif -%}
+{%- endmacro %}
+
+{#- The rows of CTE `relation` (the model's output columns) that belong in the table of a model
+    scoped by `scope_to_new_loads_and_changed_councils`: every row of a recomputed council, and
+    otherwise the rows whose key the table lacks or holds in an older version (`version`: an
+    expression over the row's columns, compared as a row value). The whole relation on a full
+    build. -#}
+{% macro newer_than_table(relation, keys, version) -%}
+{%- if is_incremental() -%}
+select {{ relation }}.*
+from {{ relation }}
+left join {{ this }} as this
+    on {% for key in keys %}this.{{ key }} = {{ relation }}.{{ key }}{{ " and " if not loop.last }}{% endfor %}
+where this.{{ keys[0] }} is null
+   or {{ relation }}.council_code in (select council_code from recomputed)
+   or {{ version | replace('$', relation ~ '.') }} > {{ version | replace('$', 'this.') }}
+{%- else -%}
+select * from {{ relation }}
 {%- endif -%}
 {%- endmacro %}
 

@@ -1,13 +1,17 @@
-{{ config(materialized='table') }}
+{{ incremental_by_load_config(['council_code', 'event_reference'], 'raw', 'las_cld') }}
 {#- LAS events in CLD layout: latest version of each Event Reference (newest `_month`; within one
     month the last physical line), renamed, codes canonicalised to CLD Release 1 spellings.
-    A full rebuild, not incremental by load like four other staging models over the long extracts
-    (macros/incremental_by_load.sql): a month names ~30% of all events, and fetching their rows
-    through the touched keys (a join, which DuckDB does not push into the scan) cost more than
-    rebuilding (region of 10 councils x 36 months: 18.7 s against 14.6 s; docs/BENCHMARKS.md). -#}
+    Incremental by load (macros/incremental_by_load.sql, `scope_to_new_loads_and_changed_councils`):
+    a refresh reads the rows of its new loads only and keeps those newer than the table's version
+    of their event; a council with a gone load is rebuilt from all its rows. A month names ~30% of
+    all events, so the touched-keys scope of the other latest-version models (a join with raw)
+    cost more than rebuilding (region of 10 councils x 36 months: 18.7 s against 14.6 s;
+    docs/BENCHMARKS.md). -#}
 with source as (
     select * from {{ source('raw', 'las_cld') }}
 ),
+
+{{ scope_to_new_loads_and_changed_councils(source('raw', 'las_cld')) }}
 
 latest_version as (
     -- The winning version of each Event Reference, found on narrow columns first (a window
@@ -16,17 +20,17 @@ latest_version as (
         {{ council_of_row() }} as council_code,
         trim("Event Reference") as event_reference,
         max((coalesce(_month, date '0001-01-01'), coalesce(_line, -1))) as version_key
-    from source
+    from scoped
     group by all
 ),
 
 latest as (
-    select source.*
-    from source
+    select scoped.*
+    from scoped
     semi join latest_version
-        on {{ council_of_row('source') }} = latest_version.council_code
-       and trim(source."Event Reference") = latest_version.event_reference
-       and (coalesce(source._month, date '0001-01-01'), coalesce(source._line, -1)) = latest_version.version_key
+        on {{ council_of_row('scoped') }} = latest_version.council_code
+       and trim(scoped."Event Reference") = latest_version.event_reference
+       and (coalesce(scoped._month, date '0001-01-01'), coalesce(scoped._line, -1)) = latest_version.version_key
 ),
 
 final as (
@@ -71,9 +75,14 @@ final as (
         _line                                                                  as source_line,
         _load_id                                                               as load_id
     from latest
+),
+
+newer as (
+    {{ newer_than_table('final', ['council_code', 'event_reference'],
+                        "(coalesce($source_month, date '0001-01-01'), coalesce($source_line, -1))") }}
 )
 
 select
     *,
     coalesce(service_type like 'Long Term Support:%', false) as is_long_term_support
-from final
+from newer
