@@ -1,7 +1,7 @@
 """The dbt project as Dagster assets: staging -> intermediate -> marts in one `dbt build`.
 
 The marts are full rebuilds over every loaded month (they are small), so a backfill of any
-range is a single dbt invocation; four staging models that read the long extracts are
+range is a single dbt invocation; the five staging models that read the long extracts are
 incremental by load (dbt_project/macros/incremental_by_load.sql), and the build is a full
 refresh whenever the dbt project is not the one that last built the warehouse
 (orchestration/dbt_incremental.py). dbt tests become Dagster asset checks; their outcomes are
