@@ -41,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,8 @@ from pathlib import Path
 ENV = "ASCW_DBT_FORKSERVER"
 LAUNCHER = "ascw-dbt"
 FOLDER_PREFIX = "ascw-dbt-"  # the private folder (0700) each server's socket lives in
+SOCKET_NAME = "dbt.sock"
+STALE_AFTER_S = 60.0  # a socket younger than this may be a server between bind and listen
 # What `dbt build/test/seed/parse` imports before it touches the project (found with
 # `python -X importtime`): importing them here is the whole point of the server.
 PRELOAD = (
@@ -294,6 +297,29 @@ class ForkServer:
     pid: int | None  # None: started by someone else (an enclosing refresh or test session)
 
 
+def remove_stale_folders(tmp: Path | None = None) -> list[Path]:
+    """Remove the folders of servers that died without cleaning up (SIGKILLed with their caller's
+    whole process group, as the killed-refresh test and a crash do): this user's `ascw-dbt-*`
+    folders whose socket, older than a minute, refuses connections. Returns those removed."""
+    removed = []
+    for folder in Path(tmp or tempfile.gettempdir()).glob(FOLDER_PREFIX + "*"):
+        sock = folder / SOCKET_NAME
+        try:
+            info = sock.stat()
+            if info.st_uid != os.getuid() or time.time() - info.st_mtime < STALE_AFTER_S:
+                continue
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                probe.settimeout(1.0)
+                probe.connect(str(sock))
+            continue  # a live server
+        except ConnectionRefusedError:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        except OSError:  # no socket (yet), not ours, or busy: leave it
+            continue
+    return removed
+
+
 @contextlib.contextmanager
 def running() -> Iterator[ForkServer | None]:
     """Start a server for the duration of the block (unless one is already set in the
@@ -305,8 +331,9 @@ def running() -> Iterator[ForkServer | None]:
     if not hasattr(socket, "send_fds") or not hasattr(os, "fork"):
         yield None
         return
+    remove_stale_folders()
     folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))  # 0700: only this user reaches the socket
-    path = str(folder / "dbt.sock")
+    path = str(folder / SOCKET_NAME)
     proc = subprocess.Popen([sys.executable, "-m", "orchestration.dbt_forkserver", path],
                             stdin=subprocess.DEVNULL)
     before = os.environ.get(ENV)

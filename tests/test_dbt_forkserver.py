@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -173,3 +175,36 @@ def test_a_killed_caller_leaves_no_server_or_socket_folder_behind(tmp_path: Path
         if caller.poll() is None:
             caller.kill()
             caller.wait()
+
+
+def test_a_server_killed_with_its_caller_leaves_a_folder_the_next_start_removes() -> None:
+    """Killed with its caller's whole process group (SIGKILL to every process), the server cannot
+    clean up: the next server's start removes this user's folders whose socket, older than a
+    minute, refuses connections, and leaves a live server's, a young one's and one without a socket."""
+    with tempfile.TemporaryDirectory(prefix="fs") as short:  # a Unix socket's path: 107 bytes at most
+        _check_stale_folder_removal(Path(short))
+
+
+def _check_stale_folder_removal(tmp_path: Path) -> None:
+    def folder_with_socket(name: str, listening: bool, age_s: float) -> tuple[Path, socket.socket]:
+        folder = tmp_path / f"{fs.FOLDER_PREFIX}{name}"
+        folder.mkdir()
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(str(folder / fs.SOCKET_NAME))
+        if listening:
+            sock.listen(1)
+        past = time.time() - age_s
+        os.utime(folder / fs.SOCKET_NAME, (past, past))
+        return folder, sock
+
+    dead, dead_sock = folder_with_socket("dead", listening=False, age_s=3600)
+    live, live_sock = folder_with_socket("live", listening=True, age_s=3600)
+    young, young_sock = folder_with_socket("young", listening=False, age_s=0)
+    empty = tmp_path / f"{fs.FOLDER_PREFIX}empty"
+    empty.mkdir()
+    try:
+        assert fs.remove_stale_folders(tmp_path) == [dead]
+        assert not dead.exists() and live.exists() and young.exists() and empty.exists()
+    finally:
+        for sock in (dead_sock, live_sock, young_sock):
+            sock.close()
