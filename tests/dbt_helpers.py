@@ -17,6 +17,9 @@ from sources import loader
 ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT = ROOT / "dbt_project"
 HANDWRITTEN_LANDING = ROOT / "tests" / "fixtures" / "handwritten_landing"
+# The staging models incremental by load (dbt_project/macros/incremental_by_load.sql).
+INCREMENTAL = ("stg_controcc__service_lines", "stg_controcc__payments", "stg_las_cld__events",
+               "stg_cqc__latest_ratings", "stg_cqc__hsca_location_service_types")
 
 
 def run_dbt(args: list[str], tmp: Path, db: Path, timeout: int = 600,

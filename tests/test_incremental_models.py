@@ -19,15 +19,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dbt_helpers import DBT_PROJECT, built_tables, run_dbt, table_differences
+from dbt_helpers import DBT_PROJECT, INCREMENTAL, built_tables, run_dbt, table_differences
 from orchestration.dbt_incremental import (
     FULL_REFRESH, every_model_built, full_refresh_args, project_fingerprint, record_fingerprint,
     recorded_fingerprint,
 )
 from pipeline_helpers import WAITING_MONTHS, Site
 
-INCREMENTAL = ("stg_controcc__service_lines", "stg_controcc__payments", "stg_las_cld__events",
-               "stg_cqc__latest_ratings", "stg_cqc__hsca_location_service_types")
 LAST, MIDDLE, FIRST = (f"{m}-01" for m in reversed(WAITING_MONTHS))
 
 
@@ -68,6 +66,20 @@ def _change_the_loads(db: Path) -> None:
         assert _new_load(con, "cqc_latest_ratings", LAST, 'select * from old where _line % 3 <> 0') > 0
 
 
+def _built_both_ways(base: Path, root: Path, *select: str) -> dict[str, Path]:
+    """`base` copied twice under `root` and built by `dbt run` (of `select` when given),
+    incrementally and with `--full-refresh`: name -> warehouse and `<name>_target` -> its target."""
+    out = {}
+    for name, args in (("incremental", []), ("full", [FULL_REFRESH])):
+        db = root / f"{name}.duckdb"
+        shutil.copy(base, db)
+        done = run_dbt(["run", *(["--select", *select] if select else []), *args], root / name, db)
+        assert done.returncode == 0, done.stdout[-3000:]
+        out[name] = db
+        out[f"{name}_target"] = root / name / "target"
+    return out
+
+
 @pytest.fixture(scope="module")
 def rebuilt(published_site: Site, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The published warehouse with its loads changed, built incrementally and with
@@ -76,15 +88,7 @@ def rebuilt(published_site: Site, tmp_path_factory: pytest.TempPathFactory) -> d
     base = root / "changed.duckdb"
     shutil.copy(published_site.warehouse, base)
     _change_the_loads(base)
-    out = {}
-    for name, args in (("incremental", []), ("full", [FULL_REFRESH])):
-        db = root / f"{name}.duckdb"
-        shutil.copy(base, db)
-        done = run_dbt(["run", *args], root / name, db)
-        assert done.returncode == 0, done.stdout[-3000:]
-        out[name] = db
-        out[f"{name}_target"] = root / name / "target"
-    return out
+    return _built_both_ways(base, root)
 
 
 def test_an_incremental_build_gives_every_table_a_full_rebuild_gives(rebuilt: dict[str, Path]) -> None:
@@ -159,14 +163,8 @@ def test_events_built_from_appended_loads_alone_equal_a_full_rebuild(published_s
     base = tmp_path / "appended.duckdb"
     shutil.copy(published_site.warehouse, base)
     _append_loads(base)
-    built = {}
-    for name, args in (("incremental", []), ("full", [FULL_REFRESH])):
-        db = tmp_path / f"{name}.duckdb"
-        shutil.copy(base, db)
-        done = run_dbt(["run", "--select", "stg_las_cld__events", *args], tmp_path / name, db)
-        assert done.returncode == 0, done.stdout[-3000:]
-        built[name] = db
-    compiled = next((tmp_path / "incremental" / "target" / "compiled").rglob("stg_las_cld__events.sql")).read_text()
+    built = _built_both_ways(base, tmp_path, "stg_las_cld__events")
+    compiled = next((built["incremental_target"] / "compiled").rglob("stg_las_cld__events.sql")).read_text()
     assert "left join" in compiled and "in (null)" in compiled  # compared with the table; no council rebuilt
     assert table_differences(built["incremental"], built["full"]) == {}
     with duckdb.connect(str(built["incremental"]), read_only=True) as con:

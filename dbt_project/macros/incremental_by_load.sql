@@ -103,7 +103,7 @@ scoped as (
 scoped as (
     select *
     from source
-    where _load_id in ({{ literal_values("select load_id from (" ~ new_loads(source_relation) ~ ") order by 1") or "null" }})
+    where _load_id in ({{ new_load_ids(source_relation) }})
 ),
 {%- else -%}
 scoped as (
@@ -122,12 +122,19 @@ scoped as (
 {%- for value in values %}'{{ value | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor -%}
 {%- endmacro %}
 
+{#- The new load ids of `source_relation` (a raw table) as SQL literals for `in (...)`; `null`
+    when there are none (nothing matches). -#}
+{% macro new_load_ids(source_relation) -%}
+{{ literal_values("select load_id from (" ~ new_loads(source_relation) ~ ") order by 1") or "null" }}
+{%- endmacro %}
+
 {#- The CTEs that end in `scoped` and `recomputed`, for a latest-version model too wide for
     `scope_to_changed_keys` (its touched keys' rows are fetched through a join, which reads every
     raw row in full: the LAS events of a 10-council x 36-month region, 7.8M rows, took longer
     than a full rebuild). In an incremental run `scoped` is the rows of the new loads (found by
     their ids as literals, so DuckDB reads only the matching rows' other columns) and every raw
-    row of each council that has a gone load; `recomputed` names those councils. The model then
+    row of each council that has a gone load; `recomputed` names those councils (looked up once,
+    at compile time, like the load ids). The model then
     takes the latest version within `scoped` and keeps, for a council not recomputed, only the
     versions newer than its table's (`newer_than_table`): the table already holds the latest
     version of the older loads' rows, so the newer of the two is the latest of all. A council
@@ -135,15 +142,16 @@ scoped as (
     from all its raw rows, its keys with no rows left deleted by the post-hook. -#}
 {% macro scope_to_new_loads_and_changed_councils(source_relation) -%}
 {%- if is_incremental() %}
+{%- set councils = literal_values("select distinct council_code from (" ~ gone_loads(source_relation) ~ ") order by 1") %}
 scoped as (
     select *
     from source
-    where _load_id in ({{ literal_values("select load_id from (" ~ new_loads(source_relation) ~ ") order by 1") or "null" }})
-       or {{ council_of_row() }} in ({{ literal_values("select distinct council_code from (" ~ gone_loads(source_relation) ~ ") order by 1") or "null" }})
+    where _load_id in ({{ new_load_ids(source_relation) }})
+       or {{ council_of_row() }} in ({{ councils or "null" }})
 ),
 
 recomputed as (
-    select distinct council_code from ({{ gone_loads(source_relation) }})
+    select unnest([{{ councils }}]::varchar[]) as council_code
 ),
 {%- else %}
 scoped as (
