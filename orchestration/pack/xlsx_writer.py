@@ -3,6 +3,7 @@
 Each table sheet: title row, period line, units, source note, suppression note, notes, then a bold
 frozen header row and the data (numbers rounded as published, with £/0.0 number formats).
 A Contents sheet comes first. Output is deterministic: fixed document times and zip entry times.
+Every text cell is a string cell, never a formula or error cell, whatever the text (`typed_cell`).
 """
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ import zipfile
 from collections.abc import Sequence
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from orchestration.pack.rounding import NOT_APPLICABLE, NUMBER_FORMATS, csv_text, xlsx_value
+from orchestration.pack.safe_cells import is_formula_like
 from orchestration.pack.suppression import SUPPRESSED
 from orchestration.pack.tables import NA_NOTE, SUPPRESSION_NOTE, PackContext, PublishedTable
 
@@ -58,6 +61,19 @@ def body_style(value: object, kind: str) -> str:
     return BODY
 
 
+def typed_cell(cell: Cell) -> Cell:
+    """Make a text cell inert: a string cell (openpyxl makes text starting with ``=`` a formula and
+    ``#N/A`` an error cell), and formula-like text (`safe_cells.is_formula_like`) also gets Excel's
+    quotePrefix, as Excel stores text typed after an apostrophe, so editing the cell keeps it text.
+    The text itself is unchanged. Call it after the cell's style is set (a named style resets
+    quotePrefix)."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+        if is_formula_like(cell.value):
+            cell.quotePrefix = True
+    return cell
+
+
 def _meta_lines(table: PublishedTable, ctx: PackContext, council_name: str) -> list[str]:
     return [
         f"{council_name} ({ctx.council}) - published pack for {ctx.period_label}",
@@ -71,9 +87,11 @@ def _meta_lines(table: PublishedTable, ctx: PackContext, council_name: str) -> l
 def _write_table_sheet(ws: Worksheet, table: PublishedTable, ctx: PackContext, council_name: str) -> None:
     ws["A1"] = table.title
     ws["A1"].font = TITLE_FONT
+    typed_cell(ws["A1"])
     row = 2
     for line in _meta_lines(table, ctx, council_name):
         ws.cell(row=row, column=1, value=line).font = NOTE_FONT
+        typed_cell(ws.cell(row=row, column=1))
         row += 1
     header_row = row + 1
     widths = [min(max(len(w) for w in c.label.split()) + 2, MAX_WIDTH) for c in table.columns]
@@ -82,6 +100,7 @@ def _write_table_sheet(ws: Worksheet, table: PublishedTable, ctx: PackContext, c
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER
         cell.alignment = Alignment(wrap_text=True, vertical="bottom",
                                    horizontal="left" if col.kind in ("text", "date") else "right")
+        typed_cell(cell)
         widths[j - 1] = max(widths[j - 1], min(len(col.label), 22) + 2)
     for i, data in enumerate(table.rows, start=header_row + 1):
         for j, col in enumerate(table.columns, start=1):
@@ -89,6 +108,7 @@ def _write_table_sheet(ws: Worksheet, table: PublishedTable, ctx: PackContext, c
             value = xlsx_value(data.get(col.name), kind)
             cell = ws.cell(row=i, column=j, value=value)
             cell.style = body_style(value, kind)
+            typed_cell(cell)
             shown = csv_text(data.get(col.name), kind)
             widths[j - 1] = max(widths[j - 1], min(len(shown) + (4 if kind == "money" else 2), MAX_WIDTH))
     for j, width in enumerate(widths, start=1):
@@ -104,14 +124,18 @@ def _write_contents(ws: Worksheet, title: str, tables: Sequence[PublishedTable],
     ws["A1"].font = TITLE_FONT
     ws["A2"] = f"{council_name} ({ctx.council}) - published pack for {ctx.period_label}"
     ws["A2"].font = NOTE_FONT
+    typed_cell(ws["A1"])
+    typed_cell(ws["A2"])
     row = 3
     for line in (*notes, f"{SUPPRESSION_NOTE}; {NA_NOTE}"):
         ws.cell(row=row, column=1, value=line).font = NOTE_FONT
+        typed_cell(ws.cell(row=row, column=1))
         row += 1
     row += 1
     for j, head in enumerate(("Sheet", "Table", "CSV file"), start=1):
         cell = ws.cell(row=row, column=j, value=head)
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER
+        typed_cell(cell)
     header_row = row
     for t in tables:
         row += 1
@@ -120,6 +144,8 @@ def _write_contents(ws: Worksheet, title: str, tables: Sequence[PublishedTable],
         link.font = Font(name="Arial", size=10, color="1F4E79", underline="single")
         ws.cell(row=row, column=2, value=t.title).font = BODY_FONT
         ws.cell(row=row, column=3, value=t.filename or "(this month's rows of kpi_monthly.csv)").font = BODY_FONT
+        for j in (1, 2, 3):
+            typed_cell(ws.cell(row=row, column=j))
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 100
     ws.column_dimensions["C"].width = 40
