@@ -1,14 +1,18 @@
 """`ascw`: the headless monthly refresh, and the demo council end to end.
 
-    ascw refresh [--month YYYY-MM | --all] --landing DIR --warehouse FILE --exports DIR [--council CODE]
-    ascw refresh-region (--month YYYY-MM | --all) --landing-root DIR --work DIR [--jobs N] [--build shared|each]
-    ascw demo [--seed N] [--months N]
+    ascw refresh (--month YYYY-MM | --all) --landing DIR --warehouse FILE --exports DIR [--council CODE] [--wait]
+    ascw refresh-region (--month YYYY-MM | --all) --landing-root DIR --warehouse FILE --exports DIR [--wait]
+    ascw demo [--seed N] [--months N] [--regenerate]
+    ascw docs
 
 Every flag has an environment-variable default (ASCW_MONTH = YYYY-MM or `all`, ASCW_LANDING,
-ASCW_WAREHOUSE, ASCW_EXPORTS, ASCW_COUNCIL). The refresh runs through Dagster (the same job the
-schedule and sensor launch), prints progress per stage and a summary, and exits 0 only when every
-requested month was published (or had already been published, unchanged). `--all` covers the
-month folders found; a month missing between them is named on stderr and not refreshed.
+ASCW_WAREHOUSE, ASCW_EXPORTS, ASCW_COUNCIL). A refresh runs the Dagster job the schedule and the
+sensor run (`monthly_refresh`), on the warehouse's persistent Dagster instance
+(`<warehouse dir>/dagster/`, or $DAGSTER_HOME), so its runs, materializations and check results
+are what `make dev` shows. It prints progress per stage and a summary per council-month, and exits
+0 only when every requested council-month was published (or had already been published,
+unchanged); 1 when any was blocked; 2 on a usage error; 3 when another refresh holds the
+warehouse (`--wait` queues behind it instead).
 """
 from __future__ import annotations
 
@@ -16,24 +20,20 @@ import argparse
 import atexit
 import os
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.months import months_between, month_label, parse_month, partition_key
+from orchestration.landing_layout import CouncilLanding, council_landings, month_folders, unknown_folders
+from orchestration.months import month_label, months_between, parse_month
+from orchestration.partitions_key import Part
 from orchestration.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from dagster import JobDefinition
+    import dagster as dg
 
 EXIT_OK, EXIT_BLOCKED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
-# Returned (never an exit status) by the "sources" stage when a month is open for dbt: the
-# refresh goes on with the "models" stage after a region build (orchestration/region.py).
-STAGED = -1
-# The monthly job in parts: everything ("all"), the load and source gates ("sources"), or dbt
-# and everything after it ("models").
-STAGES = ("all", "sources", "models")
+JOB = "monthly_refresh"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,31 +41,30 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     s = load_settings()
 
-    def paths(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--landing", type=Path, default=s.landing, help="landing directory [ASCW_LANDING]")
+    def outputs(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--warehouse", type=Path, default=s.warehouse, help="DuckDB file [ASCW_WAREHOUSE]")
         sp.add_argument("--exports", type=Path, default=s.exports, help="published packs [ASCW_EXPORTS]")
+
+    def paths(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--landing", type=Path, default=s.landing, help="the council's landing directory [ASCW_LANDING]")
+        outputs(sp)
         sp.add_argument("--council", default=s.council, help="council ONS code [ASCW_COUNCIL]; default: from the extracts")
 
     def months(sp: argparse.ArgumentParser, all_help: str) -> None:
         which = sp.add_mutually_exclusive_group()  # neither: ASCW_MONTH (YYYY-MM or `all`)
         which.add_argument("--month", help="YYYY-MM [ASCW_MONTH]")
         which.add_argument("--all", action="store_true", help=f"{all_help} [ASCW_MONTH=all]")
+        sp.add_argument("--wait", action="store_true",
+                        help="when another refresh is writing the warehouse, wait for it (default: exit 3 saying so)")
 
-    r = sub.add_parser("refresh", help="load, validate, build and publish month(s)")
+    r = sub.add_parser("refresh", help="load, validate, build and publish a council's month(s)")
     months(r, "every month found in the landing directory, oldest first")
     paths(r)
 
-    g = sub.add_parser("refresh-region", help="refresh every council under a landing root, in one process "
-                       "(see orchestration/region.py)")
+    g = sub.add_parser("refresh-region", help="refresh every council folder under a landing root into one warehouse")
     months(g, "every month found in each council's landing folder")
     g.add_argument("--landing-root", type=Path, required=True, help="one landing folder per council inside")
-    g.add_argument("--work", type=Path, required=True, help="<work>/<council>/ gets its warehouse, exports and log")
-    g.add_argument("--jobs", type=int, default=2,
-                   help="councils refreshed at a time (default 2; one refresh of a large council peaks at ~3 GB)")
-    g.add_argument("--build", choices=("shared", "each"), default="shared",
-                   help="shared (default): one dbt build for every council ready for it, adopted by each "
-                   "(orchestration/shared_build.py); each: every council its own dbt build")
+    outputs(g)
 
     c = sub.add_parser("docs", help="generate the browsable dbt catalogue of every model and column")
     paths(c)
@@ -89,165 +88,151 @@ def month_choice(month: str | None, all_months: bool, env: dict[str, str] | None
     return None if default.lower() == "all" else default
 
 
-def requested_months(landing: Path, month: str | None) -> list[str]:
-    """The months a refresh covers: the one asked for, or every month folder found in the
-    landing directory, oldest first."""
-    if month:
-        return [month_label(parse_month(month))]
-    from orchestration.landing_watch import month_folders
-
-    return [p.name for p in month_folders(landing)]
-
-
-def contiguous_runs(months: list[str]) -> list[list[str]]:
-    """Months (sorted) split where a month is missing: each piece is one Dagster run over a
-    partition range (a range would include the gap)."""
-    runs: list[list[str]] = []
-    for m in months:
-        if runs and months_between(runs[-1][-1], m)[1:2] == [m]:
-            runs[-1].append(m)
-        else:
-            runs.append([m])
-    return runs
-
-
 def gap_months(months: list[str]) -> list[str]:
     """Months between the first and last that have no folder."""
     return sorted(set(months_between(months[0], months[-1])) - set(months)) if months else []
 
 
-def refresh(settings: Settings, months: list[str], stage: str = "all") -> int:
-    """The monthly refresh of `months`, or one stage of it (STAGES)."""
-    if not months:
-        print(f"ascw: no month folders (YYYY-MM) in {settings.landing}", file=sys.stderr)
+def requested_parts(councils: list[CouncilLanding], month: str | None, one_council: bool) -> tuple[list[Part], list[str]]:
+    """The council-months a refresh covers, and notes on what it leaves out: with `month`, that
+    month of each council (a council of a region without that folder is named and left out; a
+    lone council is refreshed anyway, and its missing files block it with the reason); else
+    every month folder of each council (months missing between them are named)."""
+    parts: list[Part] = []
+    notes: list[str] = []
+    for c in councils:
+        found = [p.name for p in month_folders(c.folder)]
+        if month:
+            label = month_label(parse_month(month))
+            if label in found or one_council:
+                parts.append(Part(c.code, label))
+            else:
+                notes.append(f"{c.code}: no {label} folder in {c.folder}: not refreshed")
+            continue
+        parts += [Part(c.code, m) for m in found]
+        gaps = gap_months(found)
+        if gaps:
+            notes.append(f"{c.code}: no month folder in {c.folder} for {', '.join(gaps)}: those months are not refreshed")
+    return parts, notes
+
+
+def refresh(settings: Settings, month: str | None, *, region: bool = False, wait: bool = False) -> int:
+    """The monthly refresh of the landing's council(s) for `month` (None: every month found)."""
+    layout = "region" if region else "council"
+    councils = council_landings(settings.landing, layout, None if region else settings.council)
+    if not councils:
+        what = "council landing folders (with YYYY-MM folders)" if region else "month folders (YYYY-MM) or CLD extracts"
+        print(f"ascw: no {what} in {settings.landing}", file=sys.stderr)
         return EXIT_USAGE
-    warn_gaps(settings.landing, months)
-    os.environ.update(
-        ASCW_LANDING=str(settings.landing),
-        ASCW_WAREHOUSE=str(settings.warehouse),
-        ASCW_EXPORTS=str(settings.exports),
-    )
-    if settings.council:
-        os.environ["ASCW_COUNCIL"] = settings.council
-    # Partitions must start no later than the first requested month.
-    if parse_month(months[0]) < parse_month(load_settings().start_month):
-        os.environ["ASCW_START_MONTH"] = months[0]
-    settings.exports.mkdir(parents=True, exist_ok=True)
+    parts, notes = requested_parts(councils, month, one_council=not region)
+    for note in notes + [f"{p}: not a council landing folder (or a second folder of one): not read"
+                         for p in unknown_folders(settings.landing, layout)]:
+        print(f"ascw: {note}", file=sys.stderr)
+    if not parts:
+        print(f"ascw: nothing to refresh in {settings.landing}", file=sys.stderr)
+        return EXIT_USAGE
+    return run_parts(settings.with_overrides(layout=layout), parts, exports_per_council=region, wait=wait)
 
-    from orchestration.defs.resources import WarehouseBusy, open_warehouse
 
-    try:  # fail fast, before any work, when an analyst's session holds the file
-        open_warehouse(settings.warehouse).close()
+def run_parts(settings: Settings, parts: list[Part], *, exports_per_council: bool, wait: bool) -> int:
+    """Run the monthly job over `parts` on the warehouse's Dagster instance, then summarise."""
+    from orchestration.dbt_manifest import ensure_manifest
+    from orchestration.defs.resources import WarehouseBusy, dbt_project, open_warehouse, warehouse_lock
+    from orchestration.instance import fail_abandoned_runs, open_instance
+    from orchestration.progress import progress
+    from orchestration.run_plan import COUNCILS, MONTHS, describe, new_keys, range_tags, rectangles
+
+    started = datetime.now()
+    instance = open_instance(settings.dagster_home)
+    try:  # fail fast, before any work, when another refresh or an analyst's session holds the file
+        with warehouse_lock(settings.warehouse, wait, f"ascw {' '.join(sys.argv[1:2]) or 'refresh'}, pid {os.getpid()}"):
+            for run_id in fail_abandoned_runs(instance, JOB):
+                progress("dagster", f"run {run_id} was left in progress by a process that died: marked failed")
+            open_warehouse(settings.warehouse).close()
+            for name, keys in ((COUNCILS, [p.council for p in parts]), (MONTHS, [p.month for p in parts])):
+                new = new_keys(instance.get_dynamic_partitions(name), keys)
+                if new:
+                    instance.add_dynamic_partitions(name, new)
     except WarehouseBusy as exc:
         print(f"ascw: {exc}", file=sys.stderr)
         return EXIT_BUSY
-
-    from orchestration.dbt_forkserver import running
-
-    # dbt's imports (~4 s) happen in the fork server while the sources load and validate.
-    with running():
-        return _run_refresh(settings, months, stage)
-
-
-def stage_selection(stage: str) -> list | None:
-    """The asset keys of a stage of the monthly job (None: every asset)."""
-    from orchestration.definitions import ASSETS
-    from orchestration.defs.sources import landing_files
-
-    if stage == "all":
-        return None
-    if stage == "sources":
-        return sorted(landing_files.keys)
-    if stage == "models":
-        return sorted(key for asset in ASSETS if asset is not landing_files for key in asset.keys)
-    raise ValueError(f"unknown stage {stage!r}: one of {', '.join(STAGES)}")
-
-
-def stage_job(job: JobDefinition, stage: str, adopting: bool) -> tuple[JobDefinition, list | None]:
-    """The job to run for a stage and the asset selection to pass it.
-
-    A refresh adopting a region's clean build (orchestration/shared_build.py) runs the "models"
-    stage without the dbt tests as Dagster asset checks: the build is adopted only when every test
-    passed, so those ~155 checks would each report a foregone "passed" (two events apiece, ~2 s
-    of Dagster's event handling per council). Their results are still recorded per month in
-    `audit.check_results`, from which the publication gate decides; the gate's own checks stay."""
-    selection = stage_selection(stage)
-    if not (adopting and stage == "models"):
-        return job, selection
-    from orchestration.definitions import ASSETS
-    from orchestration.defs.warehouse import warehouse_models
-
-    keys = set(selection or ())
-    checks = {check for asset in ASSETS if asset is not warehouse_models
-              for check in asset.check_keys if check.asset_key in keys}
-    return job.get_subset(asset_selection=keys, asset_check_selection=checks), None
-
-
-def _run_refresh(settings: Settings, months: list[str], stage: str = "all") -> int:
-    import dagster as dg
-
-    from orchestration.decisions import months_open_for_dbt, read_outcomes
-    from orchestration.defs.resources import WarehouseBusy, dbt_project, open_warehouse
-    from orchestration.progress import progress
-
-    from orchestration.dbt_manifest import ensure_manifest
-
     if ensure_manifest(dbt_project):
         progress("dbt", "parsed the dbt project (first run, or its files changed)")
     from orchestration.definitions import build_definitions
-    from orchestration.defs.resources import default_resources
-    from orchestration.shared_build import SharedBuild
+    from orchestration.defs.resources import resources_for
 
-    defs = build_definitions(default_resources())
-    job, selection = stage_job(defs.resolve_job_def("monthly_refresh"), stage, SharedBuild.from_env() is not None)
-    started = datetime.now()
-    progress("refresh", f"{months[0]}..{months[-1]} ({len(months)} month(s)) from {settings.landing}")
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    job = build_definitions(resources_for(settings, exports_per_council=exports_per_council, wait_for_lock=wait)
+                            ).resolve_job_def(JOB)
+    plan = rectangles(parts, instance.get_dynamic_partitions(COUNCILS), instance.get_dynamic_partitions(MONTHS))
+    progress("refresh", f"{len(parts)} council-month(s) in {len(plan)} run(s), Dagster instance {settings.dagster_home}")
     busy = False
-    for run_months in contiguous_runs(months):
-        tags = (
-            {"dagster/partition": partition_key(run_months[0])}
-            if len(run_months) == 1
-            else {
-                "dagster/asset_partition_range_start": partition_key(run_months[0]),
-                "dagster/asset_partition_range_end": partition_key(run_months[-1]),
-            }
-        )
-        result = job.execute_in_process(
-            asset_selection=selection,
-            tags=tags,
-            instance=instance,
-            raise_on_error=False,
-            # Dagster's own console shows only what the report below does not: a blocked month
-            # is an outcome (summarised with its reasons), not a stack trace.
-            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-        )
-        if not result.success:
-            for event in result.all_events:
-                if event.is_step_failure and event.step_failure_data.error:
-                    err = event.step_failure_data.error
-                    print(step_failure_report(event.step_key, err.cls_name, err.message, err.to_string()),
-                          file=sys.stderr)
-                    busy |= "WarehouseBusy" in (err.cls_name or "") or (
-                        "is open in another process" in (err.message or ""))
+    for rect in plan:
+        progress("refresh", f"run: {describe(rect)}")
+        busy |= execute(job, instance, range_tags(rect))
+    from orchestration.decisions import read_outcomes
+
+    undecided = [p for p in parts if p not in _decided_since(settings, started)]
+    if undecided and not busy:
+        # The run stopped before its gate (dbt did not build, or nothing was open for it): the gate
+        # alone decides and reports those council-months, as the same job's publication step.
+        from orchestration.defs.publication import GATE_KEY, PACK_KEY
+
+        for rect in rectangles(undecided, instance.get_dynamic_partitions(COUNCILS), instance.get_dynamic_partitions(MONTHS)):
+            progress("gate", f"deciding {describe(rect)} (the run stopped before its publication gate)")
+            execute(job, instance, range_tags(rect), asset_selection=[GATE_KEY, PACK_KEY])
     try:
         con = open_warehouse(settings.warehouse)
     except WarehouseBusy as exc:
         print(f"ascw: {exc}", file=sys.stderr)
         return EXIT_BUSY
     try:
-        if stage == "sources" and not busy and months_open_for_dbt(con, months):
-            return STAGED
-        outcomes = read_outcomes(con, months, started)
+        outcomes = read_outcomes(con, parts, started)
     finally:
         con.close()
-    code = summarise(outcomes)
+    code = summarise(outcomes, by_council=exports_per_council)
     return EXIT_BUSY if busy and code != EXIT_OK else code
 
 
-# Raised on purpose by a step that stops its month (dg.Failure, e.g. "dbt not run: every month of
-# this run failed a blocking source check"): the reasons are in the summary, so one line will do.
-DELIBERATE_FAILURES = ("Failure",)
+def _decided_since(settings: Settings, since: datetime) -> set[Part]:
+    from orchestration.decisions import DECISIONS_DDL
+    from orchestration.defs.resources import open_warehouse
+
+    con = open_warehouse(settings.warehouse)
+    try:
+        con.execute(DECISIONS_DDL)
+        rows = con.execute("select council_code, month from audit.gate_decisions where decided_at >= ?", [since]).fetchall()
+    finally:
+        con.close()
+    return {Part(c, m) for c, m in rows}
+
+
+def execute(job: dg.JobDefinition, instance: dg.DagsterInstance, tags: dict[str, str],
+            asset_selection: list | None = None) -> bool:
+    """One run of the job over a rectangle of council-months, in this process, recorded in the
+    instance. Prints each failed step (one line for a deliberate stop, the stack for anything
+    else); True when a step found the warehouse busy."""
+    result = job.execute_in_process(
+        instance=instance,
+        tags={**tags, "ascw/requested_by": "ascw"},
+        asset_selection=asset_selection,
+        raise_on_error=False,
+        # Dagster's own console shows only what the summary does not: a blocked council-month is
+        # an outcome (summarised with its reasons), not a stack trace.
+        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+    )
+    busy = False
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data.error:
+            err = event.step_failure_data.error
+            print(step_failure_report(event.step_key, err.cls_name, err.message, err.to_string()), file=sys.stderr)
+            busy |= "WarehouseBusy" in (err.cls_name or "") or "is open in another process" in (err.message or "")
+    return busy
+
+
+# Raised on purpose by a step that stops (dg.Failure, e.g. "dbt not run: every council-month of
+# this run failed a blocking source check") or by Dagster for a failed blocking check: the reasons
+# are in the summary, so one line will do.
+DELIBERATE_FAILURES = ("Failure", "DagsterAssetCheckFailedError")
 
 
 def step_failure_report(step_key: str, cls_name: str | None, message: str | None, full: str) -> str:
@@ -259,19 +244,21 @@ def step_failure_report(step_key: str, cls_name: str | None, message: str | None
     return f"ascw: step {step_key} failed: {first}\n{full.rstrip()}"
 
 
-def summarise(outcomes: dict[str, tuple[str, list[str]]]) -> int:
+def summarise(outcomes: dict[Part, tuple[str, list[str]]], by_council: bool = True) -> int:
     ok = True
-    print("\nMonth     Outcome")
-    for month, (status, reasons) in outcomes.items():
-        print(f"{month}   {status}")
+    print(f"\n{'Council     ' if by_council else ''}Month     Outcome")
+    for part, (status, reasons) in outcomes.items():
+        print(f"{part.council + '   ' if by_council else ''}{part.month}   {status}")
+        pad = " " * (22 if by_council else 10)
         for r in reasons[:10]:
-            print(f"          - {r}")
+            print(f"{pad}- {r}")
         if len(reasons) > 10:
-            print(f"          ... and {len(reasons) - 10} more (see the data-quality report)")
+            print(f"{pad}... and {len(reasons) - 10} more (see the data-quality report)")
         ok &= status in ("published", "already published")
-    published = sum(s == "published" for s, _ in outcomes.values())
-    print(f"\n{published} published, {sum(s == 'already published' for s, _ in outcomes.values())} already published, "
-          f"{sum(s not in ('published', 'already published') for s, _ in outcomes.values())} blocked or not run")
+    statuses = [s for s, _ in outcomes.values()]
+    done = sum(s == "published" for s in statuses)
+    already = sum(s == "already published" for s in statuses)
+    print(f"\n{done} published, {already} already published, {len(statuses) - done - already} blocked or not run")
     return EXIT_OK if ok else EXIT_BLOCKED
 
 
@@ -281,9 +268,8 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.regenerate or not any(settings.landing.glob("20??-??")):
         progress("generate", f"demo council ({args.months} months, seed {args.seed}) -> {settings.landing}")
-        generate(["--out", str(settings.landing), "--months", str(args.months), "--seed", str(args.seed),
-                  "-q"])
-    return refresh(settings, requested_months(settings.landing, None))
+        generate(["--out", str(settings.landing), "--months", str(args.months), "--seed", str(args.seed), "-q"])
+    return refresh(settings, None)
 
 
 def docs(settings: Settings) -> int:
@@ -292,14 +278,14 @@ def docs(settings: Settings) -> int:
     import shutil
     import subprocess
 
-    from orchestration.dbt_forkserver import real_dbt
+    from orchestration.dbt_profile import profiles_dir_for
+    from orchestration.defs.resources import dbt_executable
     from orchestration.settings import DBT_PROJECT_DIR
 
     target = settings.warehouse.parent / "dbt" / "docs"
-    env = dict(os.environ, ASCW_WAREHOUSE=str(settings.warehouse))
-    cmd = [real_dbt(), "docs", "generate", "--static", "--profiles-dir", str(DBT_PROJECT_DIR),
+    cmd = [dbt_executable(), "docs", "generate", "--static", "--profiles-dir", str(profiles_dir_for(settings.warehouse)),
            "--target-path", str(target), "--log-path", str(target / "logs"), "--quiet"]
-    done = subprocess.run(cmd, cwd=DBT_PROJECT_DIR, env=env)
+    done = subprocess.run(cmd, cwd=DBT_PROJECT_DIR)
     if done.returncode:
         return done.returncode
     out = settings.warehouse.parent / "dbt_docs" / "index.html"
@@ -309,58 +295,26 @@ def docs(settings: Settings) -> int:
     return EXIT_OK
 
 
-def refresh_region(args: argparse.Namespace, base: Settings) -> int:
-    from orchestration import region
-
-    runs = region.council_runs(args.landing_root, args.work)
-    if not runs:
-        print(f"ascw: no council landing folders (with YYYY-MM folders) in {args.landing_root}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        months_of = {run.name: requested_months(run.landing, args.month) for run in runs}
-    except ValueError as exc:
-        print(f"ascw: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    from orchestration.progress import progress
-
-    progress("region", f"{len(runs)} council(s) from {args.landing_root}, {args.jobs} at a time")
-    started = time.monotonic()
-    results = region.refresh_region(runs, months_of, base, args.jobs, shared=args.build == "shared")
-    print(region.summarise_region(results, time.monotonic() - started))
-    return region.exit_code(results)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    month = None
     if args.command in ("refresh", "refresh-region"):
         try:
-            args.month = month_choice(args.month, args.all)
+            month = month_choice(args.month, args.all)
+            if month:
+                parse_month(month)
         except ValueError as exc:
             print(f"ascw: {exc}", file=sys.stderr)
             return EXIT_USAGE
+    base = load_settings().with_overrides(warehouse=args.warehouse.resolve(), exports=args.exports.resolve())
     if args.command == "refresh-region":
-        return refresh_region(args, load_settings())
-    settings = load_settings().with_overrides(
-        landing=args.landing.resolve(), warehouse=args.warehouse.resolve(), exports=args.exports.resolve(),
-        council=args.council,
-    )
+        return refresh(base.with_overrides(landing=args.landing_root.resolve()), month, region=True, wait=args.wait)
+    settings = base.with_overrides(landing=args.landing.resolve(), council=(args.council or "").strip().upper() or None)
     if args.command == "demo":
         return demo(args, settings)
     if args.command == "docs":
         return docs(settings)
-    try:
-        months = requested_months(settings.landing, args.month)
-    except ValueError as exc:
-        print(f"ascw: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    return refresh(settings, months)
-
-
-def warn_gaps(landing: Path, months: list[str]) -> None:
-    gaps = gap_months(months)
-    if gaps:
-        print(f"ascw: no month folder in {landing} for {', '.join(gaps)}: those months are not refreshed",
-              file=sys.stderr)
+    return refresh(settings, month, wait=args.wait)
 
 
 def entry_point() -> None:

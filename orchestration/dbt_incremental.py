@@ -10,8 +10,7 @@ recorded, runs with `--full-refresh`.
 Nothing is cleared before a build: a build killed or failing part-way leaves each incremental
 table as its last committed build left it (delete, insert and post-hook are one transaction),
 which the next build's load comparison starts from; under `--full-refresh` the old fingerprint
-stays recorded, so the next build is a full one again. A council adopting a clean region build
-takes the region build's fingerprint with its tables (orchestration/shared_build.py).
+stays recorded, so the next build is a full one again.
 """
 from __future__ import annotations
 

@@ -55,6 +55,18 @@ def ensure_manifest(project: Preparable) -> bool:
         if manifest_is_current(project.project_dir, project.manifest_path):  # another process did it
             return False
         digest = project_digest(project.project_dir)
-        project.preparer.prepare(project)  # type: ignore[attr-defined]
+        parse(project)
         project.manifest_path.with_name(DIGEST_NAME).write_text(digest + "\n")
     return True
+
+
+def parse(project: Preparable) -> None:
+    """`dbt parse` of the project into its target folder, with this environment's dbt (what
+    dagster-dbt's preparer runs, without needing `dbt` on PATH)."""
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.defs.resources import dbt_executable
+
+    DbtCliResource(project_dir=str(project.project_dir), profiles_dir=str(project.project_dir),
+                   dbt_executable=dbt_executable()).cli(
+        ["parse", "--quiet"], target_path=project.manifest_path.parent).wait()

@@ -1,18 +1,20 @@
-"""The Dagster code location: `dagster dev -w workspace.yaml` (or `dg dev`) shows it."""
+"""The Dagster code location: `make dev` (`dagster dev -w workspace.yaml`) shows it, on the
+warehouse's persistent instance (orchestration/instance.py). The `ascw` command builds the same
+definitions with its own flags as resources (`build_definitions`)."""
 from collections.abc import Mapping
 
 import dagster as dg
 
-from orchestration.defs.checks import publication_gate
-from orchestration.defs.exports import marts_parquet, published_pack
+from orchestration.defs.exports import marts_parquet
 from orchestration.defs.jobs import monthly_refresh
+from orchestration.defs.publication import publication
 from orchestration.defs.resources import default_resources
 from orchestration.defs.schedules import monthly_refresh_schedule
 from orchestration.defs.sensors import landing_sensor
-from orchestration.defs.sources import landing_files
+from orchestration.defs.sources import landing_files, reference_files
 from orchestration.defs.warehouse import warehouse_models
 
-ASSETS = [landing_files, warehouse_models, publication_gate, published_pack, marts_parquet]
+ASSETS = [reference_files, landing_files, warehouse_models, publication, marts_parquet]
 
 
 def build_definitions(resources: Mapping[str, object]) -> dg.Definitions:

@@ -1,22 +1,13 @@
-"""Pure functions the landing sensor uses: which months have a complete set of files, and a
-fingerprint of those files so that the same files never trigger a second run."""
+"""Pure functions the landing sensor and schedule use: which council-months have a complete set
+of files, and a fingerprint of those files so that the same files never trigger a second run."""
 import hashlib
 from pathlib import Path
 
-from orchestration.months import parse_month
+from orchestration.landing_layout import CouncilLanding, month_folders
+from orchestration.partitions_key import Part
 from sources.contracts import MONTHLY_FILE_TYPES
 
-
-def month_folders(landing: Path) -> list[Path]:
-    out = []
-    for p in sorted(landing.iterdir()) if landing.is_dir() else []:
-        try:
-            parse_month(p.name)
-        except ValueError:
-            continue
-        if p.is_dir() and len(p.name) == 7:
-            out.append(p)
-    return out
+__all__ = ["complete_months", "complete_parts", "expected_files", "fingerprint", "month_folders", "new_or_changed"]
 
 
 def expected_files(month: str) -> list[str]:
@@ -33,7 +24,8 @@ def fingerprint(paths: list[Path]) -> str:
 
 
 def complete_months(landing: Path) -> dict[str, str]:
-    """month (`YYYY-MM`) -> fingerprint, for every month folder holding all its monthly files."""
+    """month (`YYYY-MM`) -> fingerprint, for every month folder of one council's landing folder
+    holding all its monthly files."""
     out: dict[str, str] = {}
     for folder in month_folders(landing):
         files = [folder / name for name in expected_files(folder.name)]
@@ -42,6 +34,11 @@ def complete_months(landing: Path) -> dict[str, str]:
     return out
 
 
+def complete_parts(councils: list[CouncilLanding]) -> dict[Part, str]:
+    """Every council-month with a complete set of files -> its fingerprint."""
+    return {Part(c.code, m): fp for c in councils for m, fp in complete_months(c.folder).items()}
+
+
 def new_or_changed(current: dict[str, str], seen: dict[str, str]) -> dict[str, str]:
-    """The months whose complete file set was not requested before with these same files."""
-    return {m: fp for m, fp in sorted(current.items()) if seen.get(m) != fp}
+    """The keys whose complete file set was not requested before with these same files."""
+    return {k: fp for k, fp in sorted(current.items()) if seen.get(k) != fp}

@@ -10,6 +10,8 @@ Raw tables keep the published column names (quoted identifiers with spaces and p
 that a raw row can be traced back to the file by eye; staging models do the renaming.  Every raw
 table also carries lineage columns:
 
+``_council``  the ONS code of the council whose landing folder the row came from (one warehouse
+             holds any number of councils; every load replaces one council's scope only)
 ``_month``    DATE, the partition (first day of the month folder), NULL for reference files
 ``_file``     the file name as found in the landing directory
 ``_line``     the physical record number in the file (header = line 1, first data row = 2)
@@ -47,6 +49,7 @@ RAW_TYPES: dict[str, str] = {
 }
 
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_council", "VARCHAR"),
     ("_month", "DATE"),
     ("_file", "VARCHAR"),
     ("_line", "BIGINT"),
@@ -463,9 +466,8 @@ FILE_TYPES: dict[str, FileType] = {
 
 RAW_SCHEMA = "raw"
 
-# A region warehouse holding several councils (orchestration/region_warehouse.py) keeps the
-# council of each raw row (extracts, reference files, and the CQC and ONS files it loaded) in the
-# lineage column ``_council``; dbt's staging models key on it.
+# The council of each raw row (extracts, reference files, and the CQC and ONS files it loaded):
+# a lineage column every raw table carries, on which dbt's staging models key.
 COUNCIL_COLUMN = "_council"
 
 
@@ -486,10 +488,10 @@ def raw_ddl(ft: FileType, schema: str = RAW_SCHEMA) -> str:
 LOAD_LOG_DDL = f"""CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}._load_log (
   load_id VARCHAR, file_type VARCHAR, month DATE, file VARCHAR, path VARCHAR, sha256 VARCHAR,
   rows_read BIGINT, rows_loaded BIGINT, rows_rejected BIGINT, status VARCHAR, message VARCHAR,
-  loaded_at TIMESTAMP
+  loaded_at TIMESTAMP, council_code VARCHAR
 )"""
 
 REJECTS_DDL = f"""CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}._rejects (
   load_id VARCHAR, file_type VARCHAR, month DATE, file VARCHAR, line BIGINT, "column" VARCHAR,
-  value VARCHAR, reason VARCHAR, check_name VARCHAR, rejected_at TIMESTAMP
+  value VARCHAR, reason VARCHAR, check_name VARCHAR, rejected_at TIMESTAMP, council_code VARCHAR
 )"""

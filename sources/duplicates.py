@@ -35,33 +35,34 @@ class LoadedCopy:
 
 
 def loaded_copy(
-    con: duckdb.DuckDBPyConnection, ft: FileType, sha256: str, month: date
+    con: duckdb.DuckDBPyConnection, ft: FileType, sha256: str, month: date, council: str
 ) -> LoadedCopy | None:
-    """The file of another month, currently loaded, with this SHA-256 (oldest month first)."""
+    """The council's file of another month, currently loaded, with this SHA-256 (oldest month
+    first)."""
     row = con.execute(
         """
         SELECT month, file FROM (
           SELECT month, file, sha256, status,
                  row_number() OVER (PARTITION BY month ORDER BY loaded_at DESC) AS rn
           FROM raw._load_log
-          WHERE file_type = $ft AND month IS NOT NULL AND month <> $m
+          WHERE file_type = $ft AND council_code = $c AND month IS NOT NULL AND month <> $m
         )
         WHERE rn = 1 AND status = 'loaded' AND sha256 = $sha
         ORDER BY month LIMIT 1
         """,
-        {"ft": ft.key, "m": month, "sha": sha256},
+        {"ft": ft.key, "m": month, "sha": sha256, "c": council},
     ).fetchone()
     return LoadedCopy(row[0], row[1]) if row else None
 
 
 def check_not_duplicate(
-    con: duckdb.DuckDBPyConnection, ft: FileType, sha256: str, month: date, file: str
+    con: duckdb.DuckDBPyConnection, ft: FileType, sha256: str, month: date, file: str, council: str
 ) -> None:
     """Raise SourceFileError when the file is byte-for-byte a file loaded for another month
     and its file type's rows are dated within their month."""
     if not ft.content_names_month:
         return
-    copy = loaded_copy(con, ft, sha256, month)
+    copy = loaded_copy(con, ft, sha256, month, council)
     if copy is not None:
         raise SourceFileError(
             file,

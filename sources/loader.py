@@ -1,11 +1,14 @@
 """Load the landing directory into DuckDB's ``raw`` schema (agreed API, see docs/TEAM_NOTES.md).
 
-``load_month(con, landing, month, council=None)`` loads the five monthly files of a month folder
-plus any ``ascs_responses_YYYY.csv`` in it; ``load_reference(con, landing)`` loads
-``<landing>/reference/*.csv``.  Each file is one load (``load_id``) with one ``raw._load_log``
-row.  Raw mirrors the landing directory as of the latest load: every attempt at a file replaces,
-in ONE transaction, that file's rows in its raw table (by ``_month`` for monthly files, by
-``_month`` + ``_file`` for annual files, the whole table for reference files) and its rows in
+``load_month(con, landing, month, council=CODE)`` loads the five monthly files of a council's
+month folder plus any ``ascs_responses_YYYY.csv`` in it; ``load_reference(con, landing,
+council=CODE)`` loads ``<landing>/reference/*.csv``.  ``landing`` is that council's landing folder
+and every row is stored with its council in ``_council``: one warehouse holds any number of
+councils, and a load never touches another council's rows.  Each file is one load (``load_id``)
+with one ``raw._load_log`` row.  Raw mirrors the landing directory as of the latest load: every
+attempt at a file replaces, in ONE transaction, that file's rows in its raw table (by
+``_council`` + ``_month`` for monthly files, by ``_council`` + ``_month`` + ``_file`` for annual
+files, ``_council`` for reference files) and its rows in
 ``raw._rejects`` with the outcome - the decoded rows and row rejects when the file is accepted,
 no rows when it is rejected (plus one file-level reject) or missing.  Loading a month twice
 therefore leaves exactly the same rows.  ``raw._load_log`` is the history (append only).
@@ -88,23 +91,26 @@ class Scope:
     params: dict[str, object]
 
     @classmethod
-    def of(cls, ft: FileType, month: date | None, file: str) -> Scope:
+    def of(cls, ft: FileType, month: date | None, file: str, council: str) -> Scope:
+        mine = {"c": council}
         if ft.scope == "reference":
-            return cls("TRUE", "file_type = $ft AND month IS NULL", {"ft": ft.key})
+            return cls("_council = $c", "council_code = $c AND file_type = $ft AND month IS NULL",
+                       {"ft": ft.key, **mine})
         if ft.scope == "annual":
             return cls(
-                "_month = $m AND _file = $f",
-                "file_type = $ft AND month = $m AND file = $f",
-                {"ft": ft.key, "m": month, "f": file},
+                "_council = $c AND _month = $m AND _file = $f",
+                "council_code = $c AND file_type = $ft AND month = $m AND file = $f",
+                {"ft": ft.key, "m": month, "f": file, **mine},
             )
-        return cls("_month = $m", "file_type = $ft AND month = $m", {"ft": ft.key, "m": month})
+        return cls("_council = $c AND _month = $m", "council_code = $c AND file_type = $ft AND month = $m",
+                   {"ft": ft.key, "m": month, **mine})
 
     def raw_params(self) -> dict[str, object]:
         return {k: v for k, v in self.params.items() if f"${k}" in self.raw_where}
 
 
 def _insert_rows(
-    con: duckdb.DuckDBPyConnection, d: DecodedFile, month: date | None, load_id: str
+    con: duckdb.DuckDBPyConnection, d: DecodedFile, month: date | None, load_id: str, council: str
 ) -> None:
     ft = d.file_type
     cols = [f'"{c.name}"' for c in ft.columns]
@@ -114,18 +120,18 @@ def _insert_rows(
         years = "[" + ", ".join(str(y) for y, _ in d.header.years) + "]"
         target += [f'"{ft.extra["year_column"]}"', f'"{ft.extra["value_column"]}"']
         select += [f"unnest({years})", "unnest(__values)"]
-    target += ["_month", "_file", "_line", "_load_id", "_extra"]
-    select += ["CAST($m AS DATE)", "$f", "_line", "$id", "_extra"]
+    target += ["_council", "_month", "_file", "_line", "_load_id", "_extra"]
+    select += ["$c", "CAST($m AS DATE)", "$f", "_line", "$id", "_extra"]
     inserted = con.execute(
         f"INSERT INTO {_table(ft)} ({', '.join(target)}) SELECT {', '.join(select)}"
         f" FROM {d.table} WHERE len(_errors) = 0 ORDER BY _line",
-        {"m": month, "f": d.file, "id": load_id},
+        {"c": council, "m": month, "f": d.file, "id": load_id},
     ).fetchone()
     con.execute(
         'INSERT INTO raw._rejects SELECT $id, $ft, CAST($m AS DATE), $f, _line, e."column",'
-        f" e.value, e.reason, e.check_name, $at FROM (SELECT _line, unnest(_errors) AS e"
+        f" e.value, e.reason, e.check_name, $at, $c FROM (SELECT _line, unnest(_errors) AS e"
         f" FROM {d.table} WHERE len(_errors) > 0) ORDER BY _line",
-        {"id": load_id, "ft": ft.key, "m": month, "f": d.file, "at": _now()},
+        {"id": load_id, "ft": ft.key, "m": month, "f": d.file, "at": _now(), "c": council},
     )
     # DuckDB reports the rows an INSERT wrote (SNPP rows are unpivoted: one per file record and year)
     stored = inserted if not ft.wide_year_columns else con.execute(
@@ -142,11 +148,12 @@ def _commit(
     path: Path,
     result: FileLoad,
     *,
+    council: str,
     replace: bool = True,
     decoded: DecodedFile | None = None,
 ) -> None:
-    """Replace the file's scope with its outcome and log it, in one transaction."""
-    scope = Scope.of(ft, month, path.name)
+    """Replace the file's scope (its council's) with its outcome and log it, in one transaction."""
+    scope = Scope.of(ft, month, path.name, council)
     con.execute("BEGIN TRANSACTION")
     try:
         if replace:
@@ -157,12 +164,12 @@ def _commit(
                 {**scope.params, "checks": list(LOADER_CHECK_NAMES)},
             )
         if decoded is not None:
-            _insert_rows(con, decoded, month, result.load_id or "")
+            _insert_rows(con, decoded, month, result.load_id or "", council)
         err = result.error
         if err is not None:
             con.execute(
                 "INSERT INTO raw._rejects VALUES ($id, $ft, $m, $f, $line, $col, $val, $reason,"
-                " $check, $at)",
+                " $check, $at, $c)",
                 {
                     "id": result.load_id,
                     "ft": ft.key,
@@ -174,11 +181,12 @@ def _commit(
                     "reason": err.reason + (f" (byte {err.byte})" if err.byte is not None else ""),
                     "check": err.check,
                     "at": _now(),
+                    "c": council,
                 },
             )
         con.execute(
             "INSERT INTO raw._load_log VALUES ($id, $ft, $m, $f, $p, $sha, $read, $loaded,"
-            " $rejected, $status, $msg, $at)",
+            " $rejected, $status, $msg, $at, $c)",
             {
                 "id": result.load_id,
                 "ft": ft.key,
@@ -192,6 +200,7 @@ def _commit(
                 "status": result.status,
                 "msg": result.message,
                 "at": _now(),
+                "c": council,
             },
         )
         con.execute("COMMIT")
@@ -223,16 +232,17 @@ def _outcome(
     )
 
 
-def _unchanged(con: duckdb.DuckDBPyConnection, ft: FileType, sha256: str) -> bool:
-    """A reference file whose content is already what its raw table holds."""
+def _unchanged(con: duckdb.DuckDBPyConnection, ft: FileType, sha256: str, council: str) -> bool:
+    """A reference file whose content is already what its raw table holds for the council."""
     last = con.execute(
         "SELECT load_id, sha256, status, rows_loaded FROM raw._load_log WHERE file_type = $ft"
-        " AND status IN ('loaded', 'rejected') ORDER BY loaded_at DESC LIMIT 1",
-        {"ft": ft.key},
+        " AND council_code = $c AND status IN ('loaded', 'rejected') ORDER BY loaded_at DESC LIMIT 1",
+        {"ft": ft.key, "c": council},
     ).fetchone()
     if last is None or last[2] != "loaded" or last[1] != sha256:
         return False
-    ids = {r[0] for r in con.execute(f"SELECT DISTINCT _load_id FROM {_table(ft)}").fetchall()}
+    ids = {r[0] for r in con.execute(
+        f"SELECT DISTINCT _load_id FROM {_table(ft)} WHERE _council = $c", {"c": council}).fetchall()}
     return ids == ({last[0]} if last[3] else set())
 
 
@@ -241,13 +251,14 @@ def load_file(
     ft: FileType,
     path: Path,
     *,
+    council: str,
     month: str | None = None,
-    council: str | None = None,
     pseudo_key: str | None = None,
     skip_unchanged: bool = False,
     origin: Path | None = None,
 ) -> FileLoad:
-    """Load one present landing file of type `ft` (month = the folder's YYYY-MM, or None).
+    """Load one present landing file of type `ft` of `council` (month = the folder's YYYY-MM, or
+    None).
 
     `origin`: the file `path` was converted from (an .ods); its name and SHA-256 are logged.
     """
@@ -258,7 +269,7 @@ def load_file(
     load_id = _new_load_id()
     scan = csv_io.scan_bytes(path)
     sha = csv_io.scan_bytes(logged).sha256 if origin is not None else scan.sha256
-    if skip_unchanged and _unchanged(con, ft, sha):
+    if skip_unchanged and _unchanged(con, ft, sha, council):
         result = _outcome(
             ft,
             logged.name,
@@ -268,7 +279,7 @@ def load_file(
             load_id,
             message="same SHA-256 as the loaded table: kept",
         )
-        _commit(con, ft, month_date, logged, result, replace=False)
+        _commit(con, ft, month_date, logged, result, council=council, replace=False)
         return result
     key, key_path = ps.key_and_file(pseudo_key)
     pads = ps.HmacPads.from_key(key)
@@ -279,7 +290,7 @@ def load_file(
                 check_key(con, key, logged.name)
             decoded = read_source(con, ft, path, scan, pads, file=logged.name)
             if month is not None and ft.scope == "monthly":
-                check_not_duplicate(con, ft, sha, ld.month_bounds(month)[0], logged.name)
+                check_not_duplicate(con, ft, sha, ld.month_bounds(month)[0], logged.name, council)
                 run_month_checks(con, ft, decoded.table, logged.name, month, council)
         except SourceFileError as err:
             read = decoded.rows_read if decoded else 0
@@ -295,7 +306,7 @@ def load_file(
                 message=err.message,
                 error=err,
             )
-            _commit(con, ft, month_date, logged, result)
+            _commit(con, ft, month_date, logged, result, council=council)
             return result
         notes = [
             f"{decoded.rows_rejected} row(s) rejected, see raw._rejects"
@@ -323,7 +334,7 @@ def load_file(
             rejected=decoded.rows_rejected,
             message="; ".join(filter(None, notes)),
         )
-        _commit(con, ft, month_date, logged, result, decoded=decoded)
+        _commit(con, ft, month_date, logged, result, council=council, decoded=decoded)
         return result
     finally:
         if decoded is not None:
@@ -335,6 +346,7 @@ def load_ods_file(
     ft: FileType,
     ods: Path,
     *,
+    council: str,
     month: str | None = None,
     pseudo_key: str | None = None,
 ) -> FileLoad:
@@ -352,21 +364,21 @@ def load_ods_file(
             result = _outcome(
                 ft, ods.name, sha, "rejected", month, _new_load_id(), message=err.message, error=err
             )
-            _commit(con, ft, ld.month_bounds(month)[0] if month else None, ods, result)
+            _commit(con, ft, ld.month_bounds(month)[0] if month else None, ods, result, council=council)
             return result
-        return load_file(con, ft, csv_path, month=month, pseudo_key=pseudo_key, origin=ods)
+        return load_file(con, ft, csv_path, council=council, month=month, pseudo_key=pseudo_key, origin=ods)
 
 
 def _missing(
-    con: duckdb.DuckDBPyConnection, ft: FileType, path: Path, month: str, reason: str
+    con: duckdb.DuckDBPyConnection, ft: FileType, path: Path, month: str, reason: str, council: str
 ) -> FileLoad:
     result = _outcome(ft, path.name, None, "missing", month, _new_load_id(), message=reason)
-    _commit(con, ft, ld.month_bounds(month)[0], path, result)
+    _commit(con, ft, ld.month_bounds(month)[0], path, result, council=council)
     return result
 
 
-def _drop_vanished_annual(con: duckdb.DuckDBPyConnection, landing: Path, month: str) -> None:
-    """Annual files are optional: rows of one no longer in the folder are removed."""
+def _drop_vanished_annual(con: duckdb.DuckDBPyConnection, landing: Path, month: str, council: str) -> None:
+    """Annual files are optional: the council's rows of one no longer in the folder are removed."""
     present = [p.name for _, p in ld.annual_files(landing, month)]
     m = ld.month_bounds(month)[0]
 
@@ -374,13 +386,13 @@ def _drop_vanished_annual(con: duckdb.DuckDBPyConnection, landing: Path, month: 
     try:
         for ft in ANNUAL_FILE_TYPES:
             con.execute(
-                f"DELETE FROM {_table(ft)} WHERE _month = $m AND NOT list_contains($p, _file)",
-                {"m": m, "p": present},
+                f"DELETE FROM {_table(ft)} WHERE _council = $c AND _month = $m AND NOT list_contains($p, _file)",
+                {"m": m, "p": present, "c": council},
             )
             con.execute(
-                "DELETE FROM raw._rejects WHERE file_type = $ft AND month = $m"
+                "DELETE FROM raw._rejects WHERE council_code = $c AND file_type = $ft AND month = $m"
                 " AND NOT list_contains($p, file) AND list_contains($checks, check_name)",
-                {"ft": ft.key, "m": m, "p": present, "checks": list(LOADER_CHECK_NAMES)},
+                {"ft": ft.key, "m": m, "p": present, "checks": list(LOADER_CHECK_NAMES), "c": council},
             )
         con.execute("COMMIT")
     except BaseException:
@@ -393,14 +405,15 @@ def load_month(
     landing: Path,
     month: str,
     *,
-    council: str | None = None,
+    council: str,
     pseudo_key: str | None = None,
 ) -> LoadReport:
-    """Load every monthly file of ``<landing>/<month>/`` (+ annual survey files found there).
+    """Load every monthly file of ``<landing>/<month>/`` (+ annual survey files found there) as
+    `council`'s month (``landing`` is that council's landing folder).
 
     A monthly file that is absent is logged with status ``missing``; a file that breaks the
-    contract with status ``rejected`` (see `SourceFileError`).  ``council``: the ONS code the
-    CLD ``LA Code`` must equal; None = the file's own (single) council.
+    contract with status ``rejected`` (see `SourceFileError`), among them a CLD file whose
+    ``LA Code`` is not `council`.
     """
     ld.check_month(month)
     landing = Path(landing)
@@ -414,13 +427,13 @@ def load_month(
                 load_file(con, ft, path, month=month, council=council, pseudo_key=pseudo_key)
             )
         elif ft.key in CQC_SHEETS and ods.is_file():
-            report.add(load_ods_file(con, ft, ods, month=month, pseudo_key=pseudo_key))
+            report.add(load_ods_file(con, ft, ods, council=council, month=month, pseudo_key=pseudo_key))
         else:
             why = "file not found" if folder_exists else f"month folder {month} not found"
-            report.add(_missing(con, ft, path, month, f"{why}: expected {path}"))
-    _drop_vanished_annual(con, landing, month)
+            report.add(_missing(con, ft, path, month, f"{why}: expected {path}", council))
+    _drop_vanished_annual(con, landing, month, council)
     for ft, path in ld.annual_files(landing, month):
-        report.add(load_file(con, ft, path, month=month, pseudo_key=pseudo_key))
+        report.add(load_file(con, ft, path, council=council, month=month, pseudo_key=pseudo_key))
     return report
 
 
@@ -428,10 +441,12 @@ def load_reference(
     con: duckdb.DuckDBPyConnection,
     landing: Path,
     *,
+    council: str,
     force: bool = False,
     pseudo_key: str | None = None,
 ) -> LoadReport:
-    """Load ``<landing>/reference/*.csv``: a present file replaces its table unless unchanged.
+    """Load ``<landing>/reference/*.csv`` as `council`'s: a present file replaces the council's
+    rows of its table unless unchanged.
 
     Status ``unchanged``: same SHA-256 as the load the table holds (skipped; ``force=True``
     reloads anyway).  Status ``absent``: no such file; the table is left as it is.
@@ -441,7 +456,7 @@ def load_reference(
     report = LoadReport()
     for ft, path in ld.reference_files(landing):
         if path.is_file():
-            report.add(load_file(con, ft, path, pseudo_key=pseudo_key, skip_unchanged=not force))
+            report.add(load_file(con, ft, path, council=council, pseudo_key=pseudo_key, skip_unchanged=not force))
         else:
             result = _outcome(
                 ft,
@@ -452,6 +467,6 @@ def load_reference(
                 _new_load_id(),
                 message=f"not in {path.parent}: table left unchanged",
             )
-            _commit(con, ft, None, path, result, replace=False)
+            _commit(con, ft, None, path, result, council=council, replace=False)
             report.add(result)
     return report

@@ -4,10 +4,8 @@ Checked on the decoded rows (rows rejected for decoding are already in ``_reject
 offending record rejects the whole file, naming line, column and value:
 
 * ``las_cld``: every ``Reporting Period End Date`` lies in the month; every ``LA Code`` equals
-  the council (the ``council`` argument, else the file's most frequent LA Code, so a file that
-  mixes councils is rejected either way); with no ``council`` argument, the LA Code must also be
-  the council of the CLD months already loaded in ``raw`` (a whole file of another council is
-  rejected instead of quietly starting a second council in the warehouse);
+  the council whose landing folder the file came from (a file of another council, or one that
+  mixes councils, is rejected);
 * ``controcc_service_lines``: every line is active at some time in the month
   (``Start Date`` <= month end and ``End Date`` blank or >= month start);
 * ``controcc_payments``: every ``Payment Date`` lies in the month.
@@ -37,7 +35,7 @@ def _d(d: date) -> str:
     return f"DATE '{d.isoformat()}'"
 
 
-def month_checks(ft: FileType, month: str, council: str | None) -> list[FileCheck]:
+def month_checks(ft: FileType, month: str, council: str) -> list[FileCheck]:
     start, end = month_bounds(month)
     checks: list[FileCheck] = []
     if ft.key == LAS_CLD.key:
@@ -49,16 +47,15 @@ def month_checks(ft: FileType, month: str, council: str | None) -> list[FileChec
                 f"Reporting Period End Date {{value}} is not in the month folder {month}",
             )
         )
-        if council is not None:
-            code = council.strip().upper().replace("'", "''")
-            checks.append(
-                FileCheck(
-                    "file_council",
-                    "LA Code",
-                    f"upper(\"LA Code\") <> '{code}'",
-                    f"LA Code {{value}} is not the council {council.strip().upper()}",
-                )
+        code = council.strip().upper().replace("'", "''")
+        checks.append(
+            FileCheck(
+                "file_council",
+                "LA Code",
+                f"upper(\"LA Code\") <> '{code}'",
+                f"LA Code {{value}} is not the council {council.strip().upper()} whose landing folder this is",
             )
+        )
     elif ft.key == CONTROCC_SERVICE_LINES.key:
         checks.append(
             FileCheck(
@@ -88,63 +85,16 @@ def month_checks(ft: FileType, month: str, council: str | None) -> list[FileChec
     return checks
 
 
-def council_from_data(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
-    """The most frequent LA Code among a decoded CLD file's accepted rows."""
-    row = con.execute(
-        f'SELECT upper("LA Code") FROM {table} WHERE len(_errors) = 0 AND "LA Code" IS NOT NULL'
-        f" GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
-    ).fetchone()
-    return row[0] if row else None
-
-
-def council_of_other_months(con: duckdb.DuckDBPyConnection, month: str) -> str | None:
-    """The most frequent LA Code of the CLD rows loaded for months other than `month`."""
-    row = con.execute(
-        'SELECT upper("LA Code") FROM raw.las_cld WHERE _month <> $m AND "LA Code" IS NOT NULL'
-        " GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
-        {"m": month_bounds(month)[0]},
-    ).fetchone()
-    return row[0] if row else None
-
-
 def run_month_checks(
     con: duckdb.DuckDBPyConnection,
     ft: FileType,
     table: str,
     file: str,
     month: str,
-    council: str | None,
-) -> str | None:
-    """Raise SourceFileError at the first row that does not belong; return the council used."""
-    used = council
-    checks = month_checks(ft, month, council)
-    if ft.key == LAS_CLD.key and council is None:
-        established = council_of_other_months(con, month)
-        if established is not None:
-            code = established.replace("'", "''")
-            shown = established.replace("{", "{{").replace("}", "}}")
-            checks.append(
-                FileCheck(
-                    "file_council",
-                    "LA Code",
-                    f"upper(\"LA Code\") <> '{code}'",
-                    f"LA Code {{value}} is not the council of the months already loaded"
-                    f" ({shown}); give the council explicitly (ASCW_COUNCIL) if it changed",
-                )
-            )
-        used = council_from_data(con, table)
-        if used is not None:
-            code = used.replace("'", "''")
-            checks.append(
-                FileCheck(
-                    "file_council",
-                    "LA Code",
-                    f"upper(\"LA Code\") <> '{code}'",
-                    f"LA Code {{value}} differs from the file's council {used}"
-                    " (one council per file)",
-                )
-            )
-    for check in checks:
+    council: str,
+) -> None:
+    """Raise SourceFileError at the first row that does not belong to the month or the council."""
+    for check in month_checks(ft, month, council):
         row = con.execute(
             f'SELECT _line, CAST("{check.column}" AS VARCHAR) FROM {table}'
             f" WHERE len(_errors) = 0 AND ({check.violation}) ORDER BY _line LIMIT 1"
@@ -158,4 +108,3 @@ def run_month_checks(
                 check=check.name,
                 value=row[1],
             )
-    return used

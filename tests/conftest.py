@@ -1,6 +1,5 @@
-"""Shared fixtures: the dbt manifest (built once per session), one dbt fork server per worker, the
-generated council the end-to-end modules start from (built once per run), and paths to shared
-material."""
+"""Shared fixtures: the dbt manifest (built once per session), the generated council the end-to-end
+modules start from (built once per run), and paths to shared material."""
 import fcntl
 import os
 import shutil
@@ -9,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_helpers import WAITING_MONTHS, Site, council_env_kept, generate
+from pipeline_helpers import WAITING_MONTHS, Site, generate
 
 # A key for the synthetic councils of this test run, so that no run writes a key file into the
 # user's config folder (sources/pseudonymise.py) and every refresh of the run, including the ones in
@@ -53,16 +52,6 @@ def shared_gx_verdicts(tmp_path_factory: pytest.TempPathFactory, worker_id: str)
         os.environ.pop("ASCW_GX_VERDICTS", None)
     else:
         os.environ["ASCW_GX_VERDICTS"] = saved
-
-
-@pytest.fixture(scope="session", autouse=True)
-def dbt_fork_server() -> Iterator[None]:
-    """One dbt fork server per test worker (orchestration/dbt_forkserver.py): every refresh
-    and `ascw-dbt` run of the session skips dbt's ~4 s of imports, as refreshes do."""
-    from orchestration.dbt_forkserver import running
-
-    with running():
-        yield
 
 
 def _built_once(tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str,
@@ -143,12 +132,3 @@ LONGEST_FIRST = (
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
-
-
-@pytest.fixture(autouse=True)
-def council_env_restored() -> Iterator[None]:
-    """Each test starts from the session's council settings, whichever council the test before it
-    refreshed in this worker (a refresh of E06000022 must not make the next demo refresh check
-    its extracts against E06000022)."""
-    with council_env_kept():
-        yield

@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 
 from orchestration.months import add_months, month_end, month_label, parse_month
+from orchestration.partitions_key import Part
 from sources.contracts import (
     CONTROCC_PAYMENTS,
     CONTROCC_SERVICE_LINES,
@@ -38,12 +39,13 @@ def person(n: int) -> str:
 
 
 def insert(con: duckdb.DuckDBPyConnection, ft: FileType, rows: list[dict[str, Any]], month: str | None, file: str, load_id: str) -> None:
-    cols = [*ft.column_names, "_month", "_file", "_line", "_load_id"]
+    cols = [*ft.column_names, "_council", "_month", "_file", "_line", "_load_id"]
     if ft.wide_year_columns:
-        cols = [*ft.column_names, ft.extra["year_column"], ft.extra["value_column"], "_month", "_file", "_line", "_load_id"]
+        cols = [*ft.column_names, ft.extra["year_column"], ft.extra["value_column"], "_council", "_month", "_file",
+                "_line", "_load_id"]
     sql = f'INSERT INTO raw."{ft.raw_table}" ({", ".join(chr(34) + c + chr(34) for c in cols)}) VALUES ({", ".join("?" for _ in cols)})'
     for i, row in enumerate(rows):
-        values = {**row, "_month": parse_month(month) if month else None, "_file": file, "_line": i + 2, "_load_id": load_id}
+        values = {**row, "_council": COUNCIL, "_month": parse_month(month) if month else None, "_file": file, "_line": i + 2, "_load_id": load_id}
         con.execute(sql, [values.get(c) for c in cols])
 
 
@@ -185,11 +187,11 @@ def load_month(con: duckdb.DuckDBPyConnection, month: str) -> None:
         file = ft.file_name(month)
         insert(con, ft, rows, month, file, load_id(ft, month))
         con.execute(
-            "INSERT INTO raw._load_log VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO raw._load_log VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             # a SHA-256 per file: the months' files differ (identical ones are a gate WARN)
             [load_id(ft, month), ft.key, parse_month(month), file, f"/landing/{month}/{file}",
              hashlib.sha256(file.encode()).hexdigest(),
-             len(rows), len(rows), 0, "loaded", None, datetime(2024, 4, 2, 6, 0)],
+             len(rows), len(rows), 0, "loaded", None, datetime(2024, 4, 2, 6, 0), COUNCIL],
         )
 
 
@@ -197,18 +199,18 @@ def care_ladder_mart(con: duckdb.DuckDBPyConnection, month: str) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     con.execute(
         """CREATE TABLE IF NOT EXISTS marts.care_ladder_monthly (
-             month DATE, care_ladder_rung VARCHAR, tier INTEGER, age_band VARCHAR, service_users BIGINT,
+             council_code VARCHAR, month DATE, care_ladder_rung VARCHAR, tier INTEGER, age_band VARCHAR, service_users BIGINT,
              active_lines BIGINT, weekly_cost DECIMAL(18,2), spend DECIMAL(18,2), pct_spend DOUBLE,
              pct_activity DOUBLE, weekly_hours DOUBLE)"""
     )
     m = parse_month(month)
     rows = [
-        (m, "Nursing", 3, "65+", 1, 1, 900, 3985.71, 3985.71 / (3985.71 + 3321.43) * 100, 50.0, 0),
-        (m, "Residential", 3, "65+", 1, 1, 750, 3321.43, 3321.43 / (3985.71 + 3321.43) * 100, 50.0, 0),
-        (m, "Home Care", 3, "18-64", 1, 1, 236.25, 1046.25, 100.0, 100.0, 10.5),
-        (m, "Reablement", 2, "65+", 0, 0, 0, 0, None, None, 0),
+        (COUNCIL, m, "Nursing", 3, "65+", 1, 1, 900, 3985.71, 3985.71 / (3985.71 + 3321.43) * 100, 50.0, 0),
+        (COUNCIL, m, "Residential", 3, "65+", 1, 1, 750, 3321.43, 3321.43 / (3985.71 + 3321.43) * 100, 50.0, 0),
+        (COUNCIL, m, "Home Care", 3, "18-64", 1, 1, 236.25, 1046.25, 100.0, 100.0, 10.5),
+        (COUNCIL, m, "Reablement", 2, "65+", 0, 0, 0, 0, None, None, 0),
     ]
-    con.executemany("INSERT INTO marts.care_ladder_monthly VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+    con.executemany("INSERT INTO marts.care_ladder_monthly VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
 
 def build_clean(con: duckdb.DuckDBPyConnection | None = None, with_mart: bool = True) -> duckdb.DuckDBPyConnection:
@@ -251,6 +253,10 @@ def gate_rejects(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     ).fetchall()
 
 
-def as_dicts(results: dict[str, list[Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Check results per month as plain dicts, for comparing two runs."""
+def as_dicts(results: dict[Any, list[Any]]) -> dict[Any, list[dict[str, Any]]]:
+    """Check results per council-month as plain dicts, for comparing two runs."""
     return {m: [dataclasses.asdict(r) for r in rs] for m, rs in results.items()}
+
+
+def part(month: str = MONTH, council: str = COUNCIL) -> Part:
+    return Part(council, month)

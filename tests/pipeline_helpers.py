@@ -1,9 +1,6 @@
 """Helpers for the end-to-end tests: a generated landing directory and a refresh through `ascw`."""
 import hashlib
-import os
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,30 +51,28 @@ def tree_digest(folder: Path) -> dict[str, str]:
     }
 
 
-def mart_digests(warehouse: Path) -> dict[str, str]:
-    """mart name -> order-independent digest of its rows (orchestration.region_warehouse)."""
-    from orchestration.region_warehouse import mart_digests as digests
+def mart_digests(warehouse: Path, council: str | None = None) -> dict[str, str]:
+    """mart name -> order-independent digest of its rows without `council_code` (only `council`'s
+    rows when given): equal digests, equal marts."""
+    import duckdb
 
-    return digests(warehouse)
-
-
-# What an in-process refresh leaves in os.environ that would change the next refresh: the
-# council its dbt run was pointed at (`ascw` itself is one process per run, so it never leaks).
-COUNCIL_ENV = ("ASCW_COUNCIL", "ASCW_REGION")
-
-
-@contextmanager
-def council_env_kept(clear: bool = False) -> Iterator[None]:
-    """Inside: whatever refreshes run; after: the council settings (COUNCIL_ENV) as they were
-    before, set or unset. With `clear`, they are unset inside (each council's code from its extracts)."""
-    saved = {k: os.environ.get(k) for k in COUNCIL_ENV}
-    if clear:
-        for k in COUNCIL_ENV:
-            os.environ.pop(k, None)
+    con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        yield
+        columns: dict[str, list[str]] = {}
+        for table, column in con.execute(
+            "select table_name, column_name from information_schema.columns"
+            " where table_catalog = current_database() and table_schema = 'marts'"
+            " order by table_name, ordinal_position"
+        ).fetchall():
+            columns.setdefault(table, []).append(column)
+        digests = {}
+        for table, cols in columns.items():
+            keep = ", ".join(f'"{c}"' for c in cols if c != "council_code")
+            where = f" where council_code = '{council}'" if council and "council_code" in cols else ""
+            row = con.execute(
+                f'select count(*), coalesce(sum(hash(t)), 0)::varchar from (select {keep} from marts."{table}"{where}) t'
+            ).fetchone()
+            digests[table] = f"{row[0]} rows, {row[1]}"
+        return digests
     finally:
-        for k, v in saved.items():
-            os.environ.pop(k, None)
-            if v is not None:
-                os.environ[k] = v
+        con.close()

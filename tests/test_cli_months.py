@@ -1,12 +1,13 @@
-"""Which months `ascw refresh` covers: `--month`, `--all` (the month folders found) or the
-ASCW_MONTH default, how a gap splits the Dagster runs, and what stderr says when a step fails."""
+"""Which council-months `ascw refresh` and `ascw refresh-region` cover: `--month`, `--all` (the
+month folders found) or the ASCW_MONTH default, what they leave out and say so, and what stderr
+says when a step fails."""
 from pathlib import Path
 
 import pytest
 
-from orchestration.cli import (
-    contiguous_runs, gap_months, main, month_choice, requested_months, step_failure_report,
-)
+from orchestration.cli import gap_months, main, month_choice, requested_parts, step_failure_report
+from orchestration.landing_layout import CouncilLanding
+from orchestration.partitions_key import Part
 
 
 def test_month_choice_flags_first_then_the_environment_default() -> None:
@@ -18,18 +19,33 @@ def test_month_choice_flags_first_then_the_environment_default() -> None:
         month_choice(None, False, {})
 
 
-def test_all_is_the_month_folders_found_oldest_first(tmp_path: Path) -> None:
-    for name in ("2024-03", "2024-01", "notes", "2024-13"):
-        (tmp_path / name).mkdir()
-    assert requested_months(tmp_path, None) == ["2024-01", "2024-03"]
-    assert requested_months(tmp_path, "2024-02") == ["2024-02"]
+def _council(root: Path, code: str, months: list[str]) -> CouncilLanding:
+    for m in months:
+        (root / code / m).mkdir(parents=True)
+    return CouncilLanding(code, root / code)
 
 
-def test_a_gap_splits_the_runs_and_is_named() -> None:
-    assert contiguous_runs(["2023-11", "2023-12", "2024-01", "2024-03"]) == [
-        ["2023-11", "2023-12", "2024-01"], ["2024-03"]]
-    assert contiguous_runs(["2024-01"]) == [["2024-01"]]
-    assert contiguous_runs([]) == []
+def test_all_is_every_month_folder_of_each_council_and_a_gap_is_named(tmp_path: Path) -> None:
+    a = _council(tmp_path, "E06000022", ["2024-01", "2024-03"])
+    b = _council(tmp_path, "E06000023", ["2024-03"])
+    (a.folder / "notes").mkdir()
+    (a.folder / "2024-13").mkdir()
+    parts, notes = requested_parts([a, b], None, one_council=False)
+    assert parts == [Part("E06000022", "2024-01"), Part("E06000022", "2024-03"), Part("E06000023", "2024-03")]
+    assert len(notes) == 1 and "E06000022" in notes[0] and "2024-02" in notes[0]
+
+
+def test_one_month_of_a_region_leaves_out_the_councils_without_its_folder_and_says_so(tmp_path: Path) -> None:
+    a = _council(tmp_path, "E06000022", ["2024-02"])
+    b = _council(tmp_path, "E06000023", ["2024-02", "2024-03"])
+    parts, notes = requested_parts([a, b], "2024-03", one_council=False)
+    assert parts == [Part("E06000023", "2024-03")]
+    assert notes == [f"E06000022: no 2024-03 folder in {a.folder}: not refreshed"]
+    # a lone council is refreshed anyway: its missing folder blocks it with the reason
+    assert requested_parts([a], "2024-03", one_council=True) == ([Part("E06000022", "2024-03")], [])
+
+
+def test_gap_months() -> None:
     assert gap_months(["2023-11", "2024-02"]) == ["2023-12", "2024-01"]
     assert gap_months(["2024-01", "2024-02"]) == []
     assert gap_months([]) == []
@@ -45,18 +61,25 @@ def test_neither_flag_nor_default_is_a_usage_error(
     assert "--month" in capsys.readouterr().err
 
 
+def test_a_landing_with_no_council_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "land" / "notes").mkdir(parents=True)
+    code = main(["refresh-region", "--all", "--landing-root", str(tmp_path / "land"),
+                 "--warehouse", str(tmp_path / "w.duckdb"), "--exports", str(tmp_path / "x")])
+    assert code == 2
+    assert "no council landing folders" in capsys.readouterr().err
+    assert not (tmp_path / "w.duckdb").exists()
+
+
 def test_a_deliberate_stop_is_one_line_and_an_unexpected_error_keeps_its_stack() -> None:
     stop = step_failure_report(
         "warehouse_models", "Failure",
-        "dagster._core.definitions.events.Failure: dbt not run: every month of this run failed a "
+        "dagster._core.definitions.events.Failure: dbt not run: every council-month of this run failed a "
         "blocking source check\n",
         "dagster._core.definitions.events.Failure: dbt not run: ...\n\nStack Trace:\n  File ...\n")
-    assert stop == ("ascw: step warehouse_models stopped: dbt not run: every month of this run failed a "
+    assert stop == ("ascw: step warehouse_models stopped: dbt not run: every council-month of this run failed a "
                     "blocking source check")
     full = 'OSError: [Errno 28] No space left on device\n\nStack Trace:\n  File "atomic.py", line 9\n'
-    crash = step_failure_report("exports__published_pack", "OSError",
-                                "OSError: [Errno 28] No space left on device", full)
-    assert crash.splitlines()[0] == (
-        "ascw: step exports__published_pack failed: OSError: [Errno 28] No space left on device")
+    crash = step_failure_report("publication", "OSError", "OSError: [Errno 28] No space left on device", full)
+    assert crash.splitlines()[0] == "ascw: step publication failed: OSError: [Errno 28] No space left on device"
     assert crash.endswith('File "atomic.py", line 9')
     assert step_failure_report("s", "KeyError", "", "KeyError\n").startswith("ascw: step s failed: KeyError")

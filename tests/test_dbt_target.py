@@ -1,15 +1,10 @@
-"""Per-warehouse dbt target folders (partial parsing survives between runs; old runs pruned)
-and the dbt CLI resource's skipped per-invocation costs."""
+"""Per-warehouse dbt target folders (partial parsing survives between runs; old runs pruned)."""
 import os
 import time
 from pathlib import Path
 
-from dagster_dbt import DbtCliResource
-from packaging import version
 
 from orchestration.dbt_target import PARTIAL_PARSE, keep_parse_and_prune, run_target_path
-from orchestration.defs.resources import WarehouseDbt
-from orchestration.settings import DBT_PROJECT_DIR
 
 
 def test_first_run_starts_without_a_saved_parse(tmp_path: Path) -> None:
@@ -60,21 +55,3 @@ def test_the_finished_run_is_kept_even_when_older(tmp_path: Path) -> None:
         run_target_path(base, f"r{i}")
     keep_parse_and_prune(base, finished, keep=1)
     assert [p.name for p in base.glob("run-*")] == ["run-slow"]
-
-
-def test_the_dbt_resource_overrides_still_exist_upstream() -> None:
-    """WarehouseDbt overrides two private methods of the pinned dagster-dbt; an upgrade that
-    renames them would silently bring the costs back."""
-    assert "_cli_version" in vars(DbtCliResource)
-    assert "_initialize_dbt_core_adapter" in vars(DbtCliResource)
-
-
-def test_the_dbt_resource_reads_the_installed_version_without_running_dbt(monkeypatch) -> None:
-    def no_subprocess(*args, **kwargs):
-        raise AssertionError("dbt --version was run")
-
-    monkeypatch.setattr("dagster_dbt.core.resource.check_output", no_subprocess)
-    resource = WarehouseDbt(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR))
-    assert resource._cli_version >= version.parse("1.11")
-    assert resource._cli_version < version.parse("1.12")
-    assert resource._initialize_dbt_core_adapter(["build"]) is None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dbt_helpers import DBT_PROJECT, load_landing, run_dbt
 from dbt_helpers import HANDWRITTEN_LANDING as LANDING
-from orchestration.dbt_forkserver import real_dbt
+from orchestration.defs.resources import dbt_executable
 
 
 def test_every_dbt_unit_test_passes(tmp_path: Path) -> None:
@@ -31,7 +31,7 @@ def test_dbt_run_directly_sends_nothing_about_the_run(tmp_path: Path) -> None:
     lines with DBT_SEND_ANONYMOUS_USAGE_STATS=true), without parsing the models (~15 s)."""
     env = {k: v for k, v in os.environ.items() if k != "DBT_SEND_ANONYMOUS_USAGE_STATS"}
     run = subprocess.run(
-        [real_dbt(), "debug", "--profiles-dir", ".", "--log-path", str(tmp_path / "logs")],
+        [dbt_executable(), "debug", "--profiles-dir", ".", "--log-path", str(tmp_path / "logs")],
         cwd=DBT_PROJECT, env={**env, "ASCW_WAREHOUSE": str(tmp_path / "wh.duckdb")},
         capture_output=True, text=True, timeout=300,
     )

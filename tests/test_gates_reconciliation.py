@@ -27,7 +27,7 @@ def con() -> duckdb.DuckDBPyConnection:
 
 
 def run(con: duckdb.DuckDBPyConnection, config: GateConfig = CFG) -> list[CheckResult]:
-    return run_reconciliation_checks(con, fx.MONTH, fx.COUNCIL, config)
+    return run_reconciliation_checks(con, fx.part(), config)
 
 
 def test_clean_month_reconciles(con):
@@ -146,8 +146,23 @@ def test_cqc_location_missing_from_hsca(con):
 
 
 def test_la_code_must_be_the_council(con):
-    r = by_name(run_reconciliation_checks(con, fx.MONTH, "E06000022", CFG), "las_cld.la_code_is_council")
-    assert not r.passed and r.observed["failing_rows"] == 7
+    con.execute("""UPDATE raw.las_cld SET "LA Code" = 'E06000022' WHERE _month = '2024-03-01' AND _line IN (2, 3)""")
+    r = by_name(run(con), "las_cld.la_code_is_council")
+    assert not r.passed and r.observed["failing_rows"] == 2
+
+
+def test_a_council_s_checks_read_its_own_rows_only(con):
+    """Another council's rows in the same warehouse (here: the same extracts loaded as
+    E06000022's, with its LA Code) neither fail nor pass this council's checks."""
+    for ft in ("las_cld", "controcc_service_lines", "controcc_payments", "element_rung_map", "cqc_hsca_active_locations"):
+        con.execute(f"""INSERT INTO raw.{ft} SELECT * REPLACE ('E06000022' AS _council) FROM raw.{ft}""")
+    con.execute("""UPDATE raw.las_cld SET "LA Code" = 'E06000022' WHERE _council = 'E06000022'""")
+    con.execute("""DELETE FROM raw.element_rung_map WHERE _council = 'E06000022'""")  # its lines all unmapped
+    mine = run(con)
+    assert [r.name for r in mine if not r.passed] == []
+    theirs = run_reconciliation_checks(con, fx.part(council="E06000022"), CFG)
+    assert not by_name(theirs, "controcc_service_lines.element_code_mapped").passed
+    assert by_name(theirs, "las_cld.la_code_is_council").passed
 
 
 def test_care_ladder_shares_must_sum_to_100(con):
@@ -173,8 +188,8 @@ def test_missing_mart_is_skipped_not_failed():
 def test_tables_are_parameters(con):
     con.execute("CREATE SCHEMA staging")
     con.execute("CREATE TABLE staging.lines AS SELECT * FROM raw.controcc_service_lines WHERE \"Element Code\" <> 'DAY01'")
-    results = run_reconciliation_checks(con, fx.MONTH, fx.COUNCIL, CFG, ReconTables(service_lines="staging.lines"))
+    results = run_reconciliation_checks(con, fx.part(), CFG, ReconTables(service_lines="staging.lines"))
     assert by_name(results, "controcc_payments.pays_known_service_line").observed["failing_rows"] == 1
-    missing = run_reconciliation_checks(con, fx.MONTH, fx.COUNCIL, CFG, ReconTables(element_rung_map="raw.nope"))
+    missing = run_reconciliation_checks(con, fx.part(), CFG, ReconTables(element_rung_map="raw.nope"))
     r = by_name(missing, "controcc_service_lines.element_code_mapped")
     assert not r.passed and "raw.nope not found" in r.message

@@ -50,11 +50,11 @@ def _rung_check(results: list[CheckResult]) -> CheckResult:
 
 
 def test_unchanged_reference_files_are_not_validated_again(con, reference_validations) -> None:
-    first = run_source_checks(con, fx.PREV, CFG)
+    first = run_source_checks(con, fx.part(fx.PREV), CFG)
     assert set(reference_validations) >= {"element_rung_map", "kpi_targets"}
     reference_validations.clear()
 
-    second = run_source_checks(con, fx.MONTH, CFG)
+    second = run_source_checks(con, fx.part(), CFG)
 
     assert reference_validations == []
     assert _reference(second) == [(*r[:5], fx.MONTH, *r[6:]) for r in _reference(first)]
@@ -62,11 +62,11 @@ def test_unchanged_reference_files_are_not_validated_again(con, reference_valida
 
 
 def test_a_reference_row_changed_in_place_is_validated_again(con, reference_validations) -> None:
-    assert _rung_check(run_source_checks(con, fx.MONTH, CFG)).passed
+    assert _rung_check(run_source_checks(con, fx.part(), CFG)).passed
     con.execute("""UPDATE raw.element_rung_map SET "Care Ladder Rung" = 'nursing' WHERE "Element Code" = 'NURS01'""")
     reference_validations.clear()
 
-    again = _rung_check(run_source_checks(con, fx.MONTH, CFG))
+    again = _rung_check(run_source_checks(con, fx.part(), CFG))
 
     assert "element_rung_map" in reference_validations
     assert not again.passed and again.severity == "ERROR"
@@ -75,25 +75,25 @@ def test_a_reference_row_changed_in_place_is_validated_again(con, reference_vali
 def test_reference_rejects_stay_when_results_are_reused(con) -> None:
     con.execute("""UPDATE raw.element_rung_map SET "Care Ladder Rung" = 'nursing' WHERE "Element Code" = 'NURS01'""")
     query = "SELECT file, line, check_name FROM raw._rejects WHERE month IS NULL ORDER BY ALL"
-    assert not _rung_check(run_source_checks(con, fx.PREV, CFG)).passed
+    assert not _rung_check(run_source_checks(con, fx.part(fx.PREV), CFG)).passed
     rejects = con.execute(query).fetchall()
     assert [r[2] for r in rejects] == [RUNG_CHECK]
 
-    assert not _rung_check(run_source_checks(con, fx.MONTH, CFG)).passed  # reused: still failing
+    assert not _rung_check(run_source_checks(con, fx.part(), CFG)).passed  # reused: still failing
     assert con.execute(query).fetchall() == rejects
 
 
 def test_thresholds_and_suites_are_part_of_the_fingerprint(con, monkeypatch, tmp_path: Path) -> None:
-    base = rc.fingerprint(con, REFERENCE_TYPES, CFG)
-    assert rc.fingerprint(con, REFERENCE_TYPES, GateConfig()) == base
-    assert rc.fingerprint(con, REFERENCE_TYPES, GateConfig(min_age=19)) != base
-    assert rc.fingerprint(con, REFERENCE_TYPES, GateConfig(severities={"kpi_targets.*": "WARN"})) != base
+    base = rc.fingerprint(con, fx.COUNCIL, REFERENCE_TYPES, CFG)
+    assert rc.fingerprint(con, fx.COUNCIL, REFERENCE_TYPES, GateConfig()) == base
+    assert rc.fingerprint(con, fx.COUNCIL, REFERENCE_TYPES, GateConfig(min_age=19)) != base
+    assert rc.fingerprint(con, fx.COUNCIL, REFERENCE_TYPES, GateConfig(severities={"kpi_targets.*": "WARN"})) != base
 
     edited = tmp_path / "kpi_targets.json"
     edited.write_text(rc.suite_path("kpi_targets").read_text().replace('"ERROR"', '"WARN"', 1))
     real = rc.suite_path
     monkeypatch.setattr(rc, "suite_path", lambda key: edited if key == "kpi_targets" else real(key))
-    assert rc.fingerprint(con, REFERENCE_TYPES, CFG) != base
+    assert rc.fingerprint(con, fx.COUNCIL, REFERENCE_TYPES, CFG) != base
 
 
 def test_code_digest_follows_the_source(tmp_path: Path) -> None:
@@ -112,11 +112,11 @@ def _change_kpi_targets_in_place(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_only_the_file_type_that_changed_is_validated_again(con, reference_validations) -> None:
-    run_source_checks(con, fx.PREV, CFG)
+    run_source_checks(con, fx.part(fx.PREV), CFG)
     _change_kpi_targets_in_place(con)
     reference_validations.clear()
 
-    run_source_checks(con, fx.MONTH, CFG)
+    run_source_checks(con, fx.part(), CFG)
 
     assert reference_validations == ["kpi_targets"]
 
@@ -124,11 +124,11 @@ def test_only_the_file_type_that_changed_is_validated_again(con, reference_valid
 def test_a_file_types_rejects_stay_when_another_type_is_validated_again(con) -> None:
     con.execute("""UPDATE raw.element_rung_map SET "Care Ladder Rung" = 'nursing' WHERE "Element Code" = 'NURS01'""")
     query = "SELECT file, line, check_name FROM raw._rejects WHERE month IS NULL ORDER BY ALL"
-    assert not _rung_check(run_source_checks(con, fx.PREV, CFG)).passed
+    assert not _rung_check(run_source_checks(con, fx.part(fx.PREV), CFG)).passed
     rejects = con.execute(query).fetchall()
     _change_kpi_targets_in_place(con)
 
-    assert not _rung_check(run_source_checks(con, fx.MONTH, CFG)).passed  # reused: still failing
+    assert not _rung_check(run_source_checks(con, fx.part(), CFG)).passed  # reused: still failing
 
     assert con.execute(query).fetchall() == rejects and [r[2] for r in rejects] == [RUNG_CHECK]
 
@@ -138,9 +138,9 @@ def test_the_one_row_cache_of_earlier_versions_is_replaced(con, reference_valida
     con.execute(f"CREATE TABLE {rc.CACHE_TABLE} (fingerprint VARCHAR, results JSON, computed_at TIMESTAMP)")
     con.execute(f"INSERT INTO {rc.CACHE_TABLE} VALUES ('old', '[]', current_timestamp)")
 
-    first = run_source_checks(con, fx.MONTH, CFG)
+    first = run_source_checks(con, fx.part(), CFG)
     assert set(reference_validations) == {ft.key for ft in REFERENCE_TYPES}
     assert _reference(first)
     reference_validations.clear()
-    assert _reference(run_source_checks(con, fx.MONTH, CFG)) == _reference(first)
+    assert _reference(run_source_checks(con, fx.part(), CFG)) == _reference(first)
     assert reference_validations == []

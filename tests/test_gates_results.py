@@ -22,17 +22,16 @@ from orchestration.gates import (
     run_source_checks,
     summary_for_manifest,
 )
-from orchestration.gates.results import stage_marker
+from orchestration.gates.results import STAGE_MARKERS, stage_marker
 
 
 def _result(name: str, passed: bool, severity: str = "ERROR", **kw) -> CheckResult:
     return CheckResult(name=name, target="raw.x", severity=severity, passed=passed, message=f"{name} msg",
-                       month="2024-03", **kw)
+                       month="2024-03", council=fx.COUNCIL, **kw)
 
 
 def _markers() -> list[CheckResult]:
-    return [stage_marker("gates.source_checks.completed", "2024-03", []),
-            stage_marker("gates.reconciliation.completed", "2024-03", [])]
+    return [stage_marker(name, fx.part("2024-03"), []) for name in STAGE_MARKERS]
 
 
 def test_record_replaces_same_month_and_name():
@@ -41,12 +40,17 @@ def test_record_replaces_same_month_and_name():
     record_results(con, [_result("a", True)])
     rows = con.execute("SELECT name, passed FROM audit.check_results WHERE name IN ('a','b') ORDER BY name").fetchall()
     assert rows == [("a", True), ("b", True)]
-    assert blocking_failures(con, "2024-03") == []
+    assert blocking_failures(con, fx.part("2024-03")) == []
     # another month is untouched by this month's rerun
-    other = CheckResult(name="a", target="raw.x", severity="ERROR", passed=False, message="m", month="2024-04")
-    record_results(con, [other])
+    other = CheckResult(name="a", target="raw.x", severity="ERROR", passed=False, message="m", month="2024-04",
+                        council=fx.COUNCIL)
+    other_council = dataclasses.replace(other, month="2024-03", council="E06000022")
+    record_results(con, [other, other_council])
     record_results(con, [_result("a", True)])
-    assert [r.name for r in blocking_failures(con, "2024-04") if r.name == "a"] == ["a"]
+    assert [r.name for r in blocking_failures(con, fx.part("2024-04")) if r.name == "a"] == ["a"]
+    # another council's month is untouched too, and blocked on its own
+    assert [r.name for r in blocking_failures(con, fx.part("2024-03", "E06000022")) if r.name == "a"] == ["a"]
+    assert blocking_failures(con, fx.part("2024-03")) == []
 
 
 def test_every_field_is_kept_and_a_result_without_a_month_is_replaced_by_its_rerun():
@@ -71,10 +75,12 @@ def test_clear_month_removes_only_that_month():
     from orchestration.gates import clear_month
 
     con = duckdb.connect()
-    other = CheckResult(name="a", target="raw.x", severity="ERROR", passed=False, message="m", month="2024-04")
-    record_results(con, [_result("a", False), *_markers(), other])
-    assert clear_month(con, "2024-03") == 3
-    assert load_results(con, "2024-03") == [] and len(load_results(con, "2024-04")) == 1
+    other = CheckResult(name="a", target="raw.x", severity="ERROR", passed=False, message="m", month="2024-04",
+                        council=fx.COUNCIL)
+    record_results(con, [_result("a", False), *_markers(), other, dataclasses.replace(other, month="2024-03", council="X")])
+    assert clear_month(con, fx.part("2024-03")) == 4
+    assert len(load_results(con, fx.part("2024-03", "X"))) == 1
+    assert load_results(con, fx.part("2024-03")) == [] and len(load_results(con, fx.part("2024-04"))) == 1
 
 
 def test_blocking_failures_reads_back_error_failures_only():
@@ -83,30 +89,38 @@ def test_blocking_failures_reads_back_error_failures_only():
     record_results(con, [_result("err", False, examples=ex, column="Event Type", file="f.csv",
                                  observed={"failing_rows": 1}),
                          _result("warn", False, "WARN"), _result("ok", True), *_markers()])
-    [b] = blocking_failures(con, "2024-03")
+    [b] = blocking_failures(con, fx.part("2024-03"))
     assert (b.name, b.severity, b.passed, b.column, b.file, b.examples, b.observed) == (
         "err", "ERROR", False, "Event Type", "f.csv", ex, {"failing_rows": 1})
-    assert len(load_results(con, "2024-03")) == 5
+    assert len(load_results(con, fx.part("2024-03"))) == 6
 
 
 def test_blocking_failures_fails_closed_when_a_stage_never_ran():
     con = duckdb.connect()
-    names = [r.name for r in blocking_failures(con, "2024-03")]
-    assert names == ["gates.source_checks.completed", "gates.reconciliation.completed"]
-    record_results(con, [_markers()[0]])
-    [missing] = blocking_failures(con, "2024-03")
+    names = [r.name for r in blocking_failures(con, fx.part("2024-03"))]
+    assert names == ["gates.source_checks.completed", "gates.dbt.completed", "gates.reconciliation.completed"]
+    record_results(con, _markers()[:2])
+    [missing] = blocking_failures(con, fx.part("2024-03"))
     assert missing.name == "gates.reconciliation.completed" and "run the gates" in missing.message
+
+
+def test_the_failed_checks_come_before_the_stages_that_did_not_run():
+    con = duckdb.connect()
+    record_results(con, [_result("err", False), _markers()[0]])
+    assert [r.name for r in blocking_failures(con, fx.part("2024-03"))] == [
+        "err", "gates.dbt.completed", "gates.reconciliation.completed"]
 
 
 def test_end_to_end_clean_month_is_publishable_and_defect_blocks():
     con = fx.build_clean()
     cfg = GateConfig()
-    record_results(con, run_source_checks(con, fx.MONTH, cfg))
-    record_results(con, run_reconciliation_checks(con, fx.MONTH, fx.COUNCIL, cfg))
-    assert blocking_failures(con, fx.MONTH) == []
+    record_results(con, run_source_checks(con, fx.part(), cfg))
+    record_results(con, run_reconciliation_checks(con, fx.part(), cfg))
+    record_results(con, [stage_marker("gates.dbt.completed", fx.part(), [])])
+    assert blocking_failures(con, fx.part()) == []
     con.execute("""UPDATE raw.controcc_service_lines SET "Weekly Cost" = 999 WHERE _month = '2024-03-01' AND _line = 2""")
-    record_results(con, run_source_checks(con, fx.MONTH, cfg))
-    names = {r.name for r in blocking_failures(con, fx.MONTH)}
+    record_results(con, run_source_checks(con, fx.part(), cfg))
+    names = {r.name for r in blocking_failures(con, fx.part())}
     assert "controcc_service_lines.weekly_cost_equals_rate_x_units:Weekly Cost" in names
 
 
@@ -116,7 +130,7 @@ def test_report_html_lists_checks_and_examples_without_personal_data():
                    examples=[{"file": "controcc_service_lines_2024-03.csv", "line": i, "Service Agreement ID": f"SA{i}",
                               "Date of Birth": "1940-05-17", "Weekly Cost": "<b>1</b>"} for i in range(2, 10)])
     warn = _result("las_cld.in_code_list:Ethnicity", False, "WARN")
-    html = render_report_html([fail, warn, _result("ok", True)], "2024-03")
+    html = render_report_html([fail, warn, _result("ok", True)], fx.part("2024-03"))
     assert html.startswith("<!DOCTYPE html>") and "Blocked" in html
     assert "FAIL (ERROR)" in html and "FAIL (WARN)" in html and "PASS" in html
     assert "SA2" in html and "SA6" in html and "SA7" not in html  # at most 5 examples

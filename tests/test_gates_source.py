@@ -32,7 +32,7 @@ def con() -> duckdb.DuckDBPyConnection:
 
 
 def test_clean_month_passes_every_source_check(con):
-    results = run_source_checks(con, fx.MONTH, CFG)
+    results = run_source_checks(con, fx.part(), CFG)
     assert failed(results) == []
     names = {r.name for r in results}
     # the suites really ran: code lists, ranges, uniqueness, drift, file checks, reference files
@@ -55,7 +55,7 @@ def test_clean_month_passes_every_source_check(con):
 
 def test_wrong_blocking_code_fails_with_error_and_is_quarantined(con):
     con.execute("""UPDATE raw.las_cld SET "Event Type" = 'Servcie' WHERE _month = '2024-03-01' AND "Event Reference" = 'EV-2'""")
-    results = run_source_checks(con, fx.MONTH, CFG)
+    results = run_source_checks(con, fx.part(), CFG)
     r = by_name(results, "las_cld.in_code_list:Event Type")
     assert not r.passed and r.severity == "ERROR" and r.blocking
     assert r.message == (
@@ -73,13 +73,13 @@ def test_wrong_blocking_code_fails_with_error_and_is_quarantined(con):
     ]
     # a rerun after the fix replaces the gate rejects of the month
     con.execute("""UPDATE raw.las_cld SET "Event Type" = 'SERVICE' WHERE "Event Type" = 'Servcie'""")
-    assert failed(run_source_checks(con, fx.MONTH, CFG)) == []
+    assert failed(run_source_checks(con, fx.part(), CFG)) == []
     assert con.execute("SELECT count(*) FROM raw._rejects").fetchone()[0] == 0
 
 
 def test_wrong_non_blocking_code_is_a_warning(con):
     con.execute("""UPDATE raw.las_cld SET "Ethnicity" = 'Martian' WHERE _month = '2024-03-01' AND _line = 2""")
-    results = run_source_checks(con, fx.MONTH, CFG)
+    results = run_source_checks(con, fx.part(), CFG)
     [r] = failed(results)
     assert r.name == "las_cld.in_code_list:Ethnicity" and r.severity == "WARN" and not r.blocking
     assert "las_cld_2024-03.csv, column 'Ethnicity'" in r.message
@@ -89,7 +89,7 @@ def test_a_service_event_without_service_type_is_a_warning_naming_the_row(con):
     con.execute("""UPDATE raw.las_cld SET "Service Type" = NULL
                    WHERE _month = '2024-03-01' AND lower("Event Type") = 'service' AND _line = (
                      SELECT min(_line) FROM raw.las_cld WHERE _month = '2024-03-01' AND lower("Event Type") = 'service')""")
-    [r] = failed(run_source_checks(con, fx.MONTH, CFG))
+    [r] = failed(run_source_checks(con, fx.part(), CFG))
     assert r.name == "las_cld.required_for_event_type:Service Type" and r.severity == "WARN" and not r.blocking
     assert "las_cld_2024-03.csv, column 'Service Type'" in r.message and "1 row" in r.message
 
@@ -97,13 +97,13 @@ def test_a_service_event_without_service_type_is_a_warning_naming_the_row(con):
 def test_severity_override_from_config(con):
     con.execute("""UPDATE raw.las_cld SET "Ethnicity" = 'Martian' WHERE _month = '2024-03-01' AND _line = 2""")
     cfg = GateConfig(severities={"las_cld.in_code_list:Ethnicity": "ERROR"})
-    r = by_name(run_source_checks(con, fx.MONTH, cfg), "las_cld.in_code_list:Ethnicity")
+    r = by_name(run_source_checks(con, fx.part(), cfg), "las_cld.in_code_list:Ethnicity")
     assert r.severity == "ERROR" and r.blocking
 
 
 def test_duplicate_event_reference(con):
     con.execute("""UPDATE raw.las_cld SET "Event Reference" = 'EV-1' WHERE _month = '2024-03-01' AND "Event Reference" = 'EV-6'""")
-    results = run_source_checks(con, fx.MONTH, CFG)
+    results = run_source_checks(con, fx.part(), CFG)
     r = by_name(results, "las_cld.unique:Event Reference")
     assert not r.passed and r.severity == "ERROR"
     assert r.message == (
@@ -119,7 +119,7 @@ def test_negative_cost(con):
         """UPDATE raw.controcc_service_lines SET "Unit Rate" = -22.50, "Weekly Cost" = -236.25
            WHERE _month = '2024-03-01' AND "Service Agreement ID" = 'SA2'"""
     )
-    results = run_source_checks(con, fx.MONTH, CFG)
+    results = run_source_checks(con, fx.part(), CFG)
     names = sorted(f.name for f in failed(results))
     assert names == ["controcc_service_lines.range:Unit Rate", "controcc_service_lines.range:Weekly Cost"]
     r = by_name(results, "controcc_service_lines.range:Weekly Cost")
@@ -129,7 +129,7 @@ def test_negative_cost(con):
 
 
 def test_cost_ceiling_is_configurable(con):
-    results = run_source_checks(con, fx.MONTH, GateConfig(cost_ceiling=800, check_reference_files=False))
+    results = run_source_checks(con, fx.part(), GateConfig(cost_ceiling=800, check_reference_files=False))
     assert {f.name for f in failed(results)} == {
         "controcc_service_lines.range:Unit Rate",
         "controcc_service_lines.range:Weekly Cost",
@@ -142,7 +142,7 @@ def test_weekly_cost_mismatch(con):
         """UPDATE raw.controcc_service_lines SET "Weekly Cost" = 236.26
            WHERE _month = '2024-03-01' AND "Service Agreement ID" = 'SA2'"""
     )
-    results = run_source_checks(con, fx.MONTH, CFG)
+    results = run_source_checks(con, fx.part(), CFG)
     r = by_name(results, "controcc_service_lines.weekly_cost_equals_rate_x_units:Weekly Cost")
     assert not r.passed and r.severity == "ERROR"
     assert r.message == (
@@ -161,22 +161,22 @@ def test_sixty_percent_row_drop_is_suspect(con):
                    FROM raw.controcc_payments WHERE _month = '2024-02-01' AND _line = 2""")
     con.execute("UPDATE raw._load_log SET rows_read = 2, rows_loaded = 2 WHERE file = 'controcc_payments_2024-03.csv'")
     con.execute("UPDATE raw._load_log SET rows_read = 5, rows_loaded = 5 WHERE file = 'controcc_payments_2024-02.csv'")
-    results = run_source_checks(con, fx.MONTH, CFG)
+    results = run_source_checks(con, fx.part(), CFG)
     r = by_name(results, "controcc_payments.drift:rows")
     assert not r.passed and r.severity == "ERROR"
     assert r.message.startswith("controcc_payments_2024-03.csv: row-count drift: 2 rows, 60% fewer than 5 in controcc_payments_2024-02.csv")
     assert r.observed["drop"] == 0.6
-    assert drift_check(con, CONTROCC_PAYMENTS, fx.MONTH, GateConfig(drift_threshold=0.7)).passed
+    assert drift_check(con, CONTROCC_PAYMENTS, fx.part(), GateConfig(drift_threshold=0.7)).passed
 
 
 def test_missing_file_in_load_log(con):
     con.execute("DELETE FROM raw._load_log WHERE file = 'cqc_latest_ratings_2024-03.csv'")
     con.execute("DELETE FROM raw.cqc_latest_ratings WHERE _month = '2024-03-01'")
-    results = run_source_checks(con, fx.MONTH, CFG)
+    results = run_source_checks(con, fx.part(), CFG)
     r = by_name(results, "cqc_latest_ratings.file_loaded")
     assert not r.passed and r.severity == "ERROR"
     assert r.message == (
-        "cqc_latest_ratings_2024-03.csv: file_loaded: expected monthly file not found in raw._load_log for 2024-03"
+        "cqc_latest_ratings_2024-03.csv: file_loaded: expected monthly file not found in raw._load_log for E06000023 2024-03"
     )
     assert by_name(results, "cqc_latest_ratings.drift:rows").passed is False  # 5 -> 0 rows
 
@@ -186,7 +186,7 @@ def test_rejected_file_status_and_row_accounting(con):
         """UPDATE raw._load_log SET status = 'rejected', message = 'missing required column Amount',
            rows_read = 10 WHERE file = 'controcc_payments_2024-03.csv'"""
     )
-    results = run_source_checks(con, fx.MONTH, CFG)
+    results = run_source_checks(con, fx.part(), CFG)
     loaded = by_name(results, "controcc_payments.file_loaded")
     assert not loaded.passed and "missing required column Amount" in loaded.message
     acc = by_name(results, "controcc_payments.rows_accounted")
@@ -202,8 +202,8 @@ def test_a_row_rejected_when_read_blocks_the_month_naming_file_line_and_column(c
     con.execute(
         """INSERT INTO raw._rejects VALUES (?, 'controcc_payments', DATE '2024-03-01',
            'controcc_payments_2024-03.csv', 7, 'Amount', '1.2E+05',
-           'not an amount in pounds (Excel scientific notation)', 'decode_money', now())""", [load_id])
-    results = run_source_checks(con, fx.MONTH, CFG)
+           'not an amount in pounds (Excel scientific notation)', 'decode_money', now(), 'E06000023')""", [load_id])
+    results = run_source_checks(con, fx.part(), CFG)
     r = by_name(results, "controcc_payments.rows_rejected")
     assert r.blocking and r.column == "Amount" and r.observed == {"rows_rejected": 1}
     assert r.message == (
@@ -217,9 +217,9 @@ def test_a_row_rejected_when_read_blocks_the_month_naming_file_line_and_column(c
 
 def test_a_cld_unit_cost_of_zero_is_a_cost_a_negative_one_blocks(con):
     con.execute("""UPDATE raw.las_cld SET "Unit Cost" = 0 WHERE _month = '2024-03-01' AND _line = 2""")
-    assert by_name(run_source_checks(con, fx.MONTH, CFG), "las_cld.range:Unit Cost").passed
+    assert by_name(run_source_checks(con, fx.part(), CFG), "las_cld.range:Unit Cost").passed
     con.execute("""UPDATE raw.las_cld SET "Unit Cost" = -0.01 WHERE _month = '2024-03-01' AND _line = 2""")
-    r = by_name(run_source_checks(con, fx.MONTH, CFG), "las_cld.range:Unit Cost")
+    r = by_name(run_source_checks(con, fx.part(), CFG), "las_cld.range:Unit Cost")
     assert r.blocking and "Unit Cost is negative or above the ceiling" in r.message
 
 
@@ -227,7 +227,7 @@ def test_under_18_future_date_and_end_before_start(con):
     con.execute("""UPDATE raw.las_cld SET "Date of Birth" = DATE '2010-01-01' WHERE _month = '2024-03-01' AND _line = 2""")
     con.execute("""UPDATE raw.las_cld SET "Event Start Date" = DATE '2024-05-01' WHERE _month = '2024-03-01' AND _line = 3""")
     con.execute("""UPDATE raw.controcc_service_lines SET "End Date" = DATE '2023-01-01' WHERE _month = '2024-03-01' AND _line = 4""")
-    results = run_source_checks(con, fx.MONTH, CFG)
+    results = run_source_checks(con, fx.part(), CFG)
     age = by_name(results, "las_cld.adult_age:Date of Birth")
     assert not age.passed and age.severity == "ERROR"
     assert "column 'Date of Birth': 1 row where the person is under 18" in age.message
@@ -251,7 +251,7 @@ def test_cqc_rating_flag_and_geography(con):
         """UPDATE raw.controcc_service_lines SET "Placement Local Authority" = 'Bristol'
            WHERE _month = '2024-03-01' AND _line = 5"""
     )
-    results = run_source_checks(con, fx.MONTH, CFG)
+    results = run_source_checks(con, fx.part(), CFG)
     assert {f.name for f in failed(results)} == {
         "cqc_latest_ratings.in_code_list:Latest Rating",
         "cqc_hsca_active_locations.flag:Service type - Domiciliary care service",
@@ -267,20 +267,20 @@ def test_duplicate_payment_id_and_reversal_sign(con):
     con.execute(
         """UPDATE raw.controcc_payments SET "Amount" = -"Amount" WHERE _month = '2024-03-01' AND _line = 4"""
     )
-    results = run_source_checks(con, fx.MONTH, CFG)
+    results = run_source_checks(con, fx.part(), CFG)
     dup = by_name(results, "controcc_payments.unique:Payment ID")
     assert not dup.passed and dup.severity == "ERROR" and "Payment ID is duplicated" in dup.message
     sign = by_name(results, "controcc_payments.range:Amount")
     assert not sign.passed and "(first at line 4)" in sign.message
     # a negative amount is fine when the line is a reversal
     con.execute("""UPDATE raw.controcc_payments SET "Payment Status" = 'Reversed' WHERE _month = '2024-03-01' AND _line = 4""")
-    results, _ = check_file_type(con, CONTROCC_PAYMENTS, fx.MONTH, CFG)
+    results, _ = check_file_type(con, CONTROCC_PAYMENTS, fx.part(), CFG)
     assert by_name(results, "controcc_payments.range:Amount").passed
 
 
 def test_reference_file_checks_run_with_the_month(con):
     con.execute("""UPDATE raw.element_rung_map SET "Care Ladder Rung" = 'nursing' WHERE "Element Code" = 'NURS01'""")
-    r = by_name(run_source_checks(con, fx.MONTH, CFG), "element_rung_map.in_code_list:Care Ladder Rung")
+    r = by_name(run_source_checks(con, fx.part(), CFG), "element_rung_map.in_code_list:Care Ladder Rung")
     assert not r.passed and r.severity == "ERROR"  # rung names are exact
     assert r.message.startswith("element_rung_map.csv, column 'Care Ladder Rung'")
 
@@ -292,7 +292,7 @@ def test_chunked_validation_sums_across_chunks(con):
                   CASE WHEN i % 1000 = 0 THEN 'Nope' ELSE "Event Type" END AS "Event Type", 100 + i AS _line)
            FROM raw.las_cld l, range(5000) r(i) WHERE _month = '2024-03-01' AND _line = 7"""
     )
-    results, rejects = check_file_type(con, LAS_CLD, fx.MONTH, GateConfig(chunk_vectors=1))
+    results, rejects = check_file_type(con, LAS_CLD, fx.part(), GateConfig(chunk_vectors=1))
     assert len(rejects) == 5
     r = by_name(results, "las_cld.in_code_list:Event Type")
     assert r.observed["rows_checked"] == 5007

@@ -9,12 +9,12 @@ import duckdb
 import pytest
 
 import gates_fixtures as fx
-from orchestration.gates import GateConfig, run_source_checks_for_months
+from orchestration.gates import GateConfig, run_source_checks_for_parts
 from orchestration.gates import batch_validation, verdict_store
 from orchestration.gates.verdict_store import COMPACT_AT, VerdictStore, on_personal_column, store_folder, verdict_key
 
 CFG = GateConfig(check_reference_files=False)
-MONTHS = [fx.PREV, fx.MONTH]
+PARTS = [fx.part(fx.PREV), fx.part(fx.MONTH)]
 VERSIONS = {"great_expectations": "1", "pandas": "2", "duckdb": "3"}
 IN_SET = {"type": "expect_column_values_to_be_in_set",
           "kwargs": {"column": "Event Type", "value_set": ["A", "B"]}, "meta": {"name": "x"}}
@@ -78,36 +78,36 @@ def gx_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
 def plain() -> tuple[dict, list[tuple]]:
     """Results and gate rejects of the validation without a store."""
     con = broken()
-    return fx.as_dicts(run_source_checks_for_months(con, MONTHS, CFG)), fx.gate_rejects(con)
+    return fx.as_dicts(run_source_checks_for_parts(con, PARTS, CFG)), fx.gate_rejects(con)
 
 
 def test_remembered_verdicts_give_the_same_results_and_rejects_with_no_gx_call(
     tmp_path: Path, gx_calls: list, plain: tuple[dict, list[tuple]]
 ):
     first_con, again_con = broken(), broken()
-    first = run_source_checks_for_months(first_con, MONTHS, CFG, VerdictStore(tmp_path))
+    first = run_source_checks_for_parts(first_con, PARTS, CFG, VerdictStore(tmp_path))
     n_first = len(gx_calls)
-    again = run_source_checks_for_months(again_con, MONTHS, CFG, VerdictStore(tmp_path))
+    again = run_source_checks_for_parts(again_con, PARTS, CFG, VerdictStore(tmp_path))
 
     assert fx.as_dicts(first) == plain[0] and fx.as_dicts(again) == plain[0]
     assert fx.gate_rejects(first_con) == fx.gate_rejects(again_con) == plain[1] != []
     # the second run needs no GX call at all (bar the personal columns, never remembered)
     assert n_first > 20 and len(gx_calls) == n_first
-    failed = {r.name for r in again[fx.MONTH] if not r.passed}
+    failed = {r.name for r in again[fx.part()] if not r.passed}
     assert {"las_cld.in_code_list:Event Type", "las_cld.not_null:Event Reference"} <= failed
 
 
 def test_only_values_never_judged_go_to_gx_and_a_new_bad_one_is_found(tmp_path: Path, gx_calls: list):
-    run_source_checks_for_months(broken(), MONTHS, CFG, VerdictStore(tmp_path))
+    run_source_checks_for_parts(broken(), PARTS, CFG, VerdictStore(tmp_path))
     con = broken()
     con.execute("""UPDATE raw.las_cld SET "Event Type" = 'Visit?' WHERE _month = '2024-02-01' AND _line = 2""")
     gx_calls.clear()
-    results = run_source_checks_for_months(con, MONTHS, CFG, VerdictStore(tmp_path))
+    results = run_source_checks_for_parts(con, PARTS, CFG, VerdictStore(tmp_path))
 
     # the new code alone, by the two expectations on its column
     assert sorted(gx_calls) == [("las_cld.in_code_list:Event Type", 1), ("las_cld.not_null:Event Type", 1)]
-    prev = next(r for r in results[fx.PREV] if r.name == "las_cld.in_code_list:Event Type")
-    cur = next(r for r in results[fx.MONTH] if r.name == "las_cld.in_code_list:Event Type")
+    prev = next(r for r in results[fx.part(fx.PREV)] if r.name == "las_cld.in_code_list:Event Type")
+    cur = next(r for r in results[fx.part()] if r.name == "las_cld.in_code_list:Event Type")
     assert not prev.passed and [e["line"] for e in prev.examples] == [2]
     assert not cur.passed and [e["line"] for e in cur.examples] == [5, 7]  # remembered as unexpected
 
@@ -122,11 +122,11 @@ def test_a_key_with_too_many_verdicts_is_judged_every_time_and_grows_no_more(
     """Identifiers, amounts and dates bring new values every month: past SATURATED_AT verdicts
     a key's values all go to GX again, as without a store, and the store stops growing."""
     monkeypatch.setattr(verdict_store, "SATURATED_AT", 5)
-    first = run_source_checks_for_months(broken(), MONTHS, CFG, VerdictStore(tmp_path))
+    first = run_source_checks_for_parts(broken(), PARTS, CFG, VerdictStore(tmp_path))
     judged_first = dict(gx_calls)
     stored = stored_per_key(tmp_path)
     gx_calls.clear()
-    again = run_source_checks_for_months(broken(), MONTHS, CFG, VerdictStore(tmp_path))
+    again = run_source_checks_for_parts(broken(), PARTS, CFG, VerdictStore(tmp_path))
 
     assert fx.as_dicts(first) == fx.as_dicts(again) == plain[0]
     many = {name: n for name, n in judged_first.items() if n >= 5}
@@ -137,7 +137,7 @@ def test_a_key_with_too_many_verdicts_is_judged_every_time_and_grows_no_more(
 
 def test_a_damaged_store_counts_as_empty(tmp_path: Path, gx_calls: list, plain: tuple[dict, list[tuple]]):
     (tmp_path / "0000.parquet").write_bytes(b"not parquet")
-    results = run_source_checks_for_months(broken(), MONTHS, CFG, VerdictStore(tmp_path))
+    results = run_source_checks_for_parts(broken(), PARTS, CFG, VerdictStore(tmp_path))
     assert fx.as_dicts(results) == plain[0] and len(gx_calls) > 20
 
 
@@ -160,5 +160,5 @@ def test_a_store_that_cannot_be_written_leaves_the_validation_as_it_is(tmp_path:
     folder = tmp_path / "store"
     folder.write_text("a file where the folder should be")  # mkdir fails, as on a read-only disk
     with pytest.warns(UserWarning, match="GX verdicts not saved"):
-        results = run_source_checks_for_months(broken(), MONTHS, CFG, VerdictStore(folder))
+        results = run_source_checks_for_parts(broken(), PARTS, CFG, VerdictStore(folder))
     assert fx.as_dicts(results) == plain[0]

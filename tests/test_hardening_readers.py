@@ -40,7 +40,7 @@ def _edited(ft: FileType, column: str, value: str, row: int = 0) -> bytes:
 
 
 def _load(con: duckdb.DuckDBPyConnection, ft: FileType, path: Path, month: str = MONTH):
-    return load_file(con, ft, path, month=month, pseudo_key=TEST_KEY)
+    return load_file(con, ft, path, month=month, pseudo_key=TEST_KEY, council="E06000023")
 
 
 def _all_text(con: duckdb.DuckDBPyConnection) -> str:
@@ -167,7 +167,7 @@ def test_a_file_dated_within_its_month_copied_into_another_month_is_rejected_as_
     ft: FileType, con, tmp_path: Path
 ) -> None:
     landing = copy_landing(tmp_path / "landing")
-    assert load_month(con, landing, MONTH, pseudo_key=TEST_KEY).ok
+    assert load_month(con, landing, MONTH, pseudo_key=TEST_KEY, council="E06000023").ok
     copy = _next_month_copy(landing, ft)
 
     r = _load(con, ft, copy, month=NEXT)
@@ -185,8 +185,8 @@ def test_a_file_dated_within_its_month_copied_into_another_month_is_rejected_as_
 
 def test_the_same_file_reloaded_for_its_own_month_is_not_a_duplicate(con, tmp_path: Path) -> None:
     landing = copy_landing(tmp_path / "landing")
-    first = load_month(con, landing, MONTH, pseudo_key=TEST_KEY)
-    second = load_month(con, landing, MONTH, pseudo_key=TEST_KEY)
+    first = load_month(con, landing, MONTH, pseudo_key=TEST_KEY, council="E06000023")
+    second = load_month(con, landing, MONTH, pseudo_key=TEST_KEY, council="E06000023")
     assert first.ok and second.ok
     assert [f.rows_loaded for f in first] == [f.rows_loaded for f in second]
 
@@ -200,6 +200,7 @@ def test_a_service_lines_or_cqc_file_repeated_in_another_month_loads_with_a_gate
     # source gate says so (WARN, never blocking) naming the other month's file.
     from orchestration.gates.config import load_gate_config
     from orchestration.gates.row_accounting import file_checks
+    from orchestration.partitions_key import Part
 
     landing = copy_landing(tmp_path / "landing")
     if ft is CONTROCC_SERVICE_LINES:  # open-ended lines: active in both months
@@ -207,13 +208,13 @@ def test_a_service_lines_or_cqc_file_repeated_in_another_month_loads_with_a_gate
         for row in rows[1:]:
             row[rows[0].index("End Date")] = ""
         (landing / MONTH / ft.file_name(month=MONTH)).write_bytes(csv_bytes(rows))
-    assert load_month(con, landing, MONTH, pseudo_key=TEST_KEY).ok
+    assert load_month(con, landing, MONTH, pseudo_key=TEST_KEY, council="E06000023").ok
     copy = _next_month_copy(landing, ft)
 
     r = _load(con, ft, copy, month=NEXT)
 
     assert r.status == "loaded" and r.rows_loaded == r.rows_read > 0, r.message
-    same = {c.name: c for c in file_checks(con, NEXT, load_gate_config())}[f"{ft.key}.same_file_as_another_month"]
+    same = {c.name: c for c in file_checks(con, Part("E06000023", NEXT), load_gate_config())}[f"{ft.key}.same_file_as_another_month"]
     assert not same.passed and same.severity == "WARN"
     assert ft.file_name(month=MONTH) in same.message and MONTH in same.message
 
@@ -223,16 +224,17 @@ def test_a_repeated_file_no_longer_warns_once_the_original_month_holds_another_f
 ) -> None:
     from orchestration.gates.config import load_gate_config
     from orchestration.gates.row_accounting import file_checks
+    from orchestration.partitions_key import Part
 
     landing = copy_landing(tmp_path / "landing")
-    assert load_month(con, landing, MONTH, pseudo_key=TEST_KEY).ok
+    assert load_month(con, landing, MONTH, pseudo_key=TEST_KEY, council="E06000023").ok
     copy = _next_month_copy(landing, CQC_LATEST_RATINGS)
     assert _load(con, CQC_LATEST_RATINGS, copy, month=NEXT).status == "loaded"
     original = landing / MONTH / CQC_LATEST_RATINGS.file_name(month=MONTH)
     original.write_bytes(_edited(CQC_LATEST_RATINGS, "Location Name", "Renamed Care Home"))
     assert _load(con, CQC_LATEST_RATINGS, original).status == "loaded"
 
-    checks = {c.name: c for c in file_checks(con, NEXT, load_gate_config())}
+    checks = {c.name: c for c in file_checks(con, Part("E06000023", NEXT), load_gate_config())}
     assert checks["cqc_latest_ratings.same_file_as_another_month"].passed
 
 
@@ -241,7 +243,7 @@ def test_a_month_folder_missing_a_file_is_reported_missing(con, tmp_path: Path) 
     landing = copy_landing(tmp_path / "landing")
     (landing / MONTH / CONTROCC_PAYMENTS.file_name(month=MONTH)).unlink()
 
-    report = load_month(con, landing, MONTH, pseudo_key=TEST_KEY)
+    report = load_month(con, landing, MONTH, pseudo_key=TEST_KEY, council="E06000023")
 
     assert not report.ok
     missing = report.get(CONTROCC_PAYMENTS.key)
@@ -258,11 +260,11 @@ def test_a_cld_file_of_another_council_is_rejected_naming_la_code(con, tmp_path:
     assert "E06000023" in r.message and "E06000022" in r.message
 
 
-def test_a_whole_cld_file_of_another_council_is_rejected_when_no_council_is_configured(
+def test_a_whole_cld_file_of_another_council_in_a_council_s_folder_is_rejected(
     con, tmp_path: Path
 ) -> None:
     landing = copy_landing(tmp_path / "landing")
-    assert load_month(con, landing, MONTH, pseudo_key=TEST_KEY).ok
+    assert load_month(con, landing, MONTH, pseudo_key=TEST_KEY, council="E06000023").ok
     rows = read_rows(fixture_path(LAS_CLD))
     end, code = rows[0].index("Reporting Period End Date"), rows[0].index("LA Code")
     for r in rows[1:]:
@@ -271,7 +273,7 @@ def test_a_whole_cld_file_of_another_council_is_rejected_when_no_council_is_conf
     path.parent.mkdir()
     path.write_bytes(csv_bytes(rows))
 
-    r = load_file(con, LAS_CLD, path, month=NEXT, pseudo_key=TEST_KEY)  # council=None
+    r = load_file(con, LAS_CLD, path, month=NEXT, pseudo_key=TEST_KEY, council="E06000023")
 
     assert r.status == "rejected" and r.error is not None
     assert (r.error.check, r.error.column, r.error.line) == ("file_council", "LA Code", 2)
@@ -325,11 +327,11 @@ def test_a_load_with_the_key_file_names_the_file_in_the_load_log_never_the_key(
     monkeypatch.delenv("ASCW_PSEUDO_KEY", raising=False)
     key_file = tmp_path / "secrets" / "pseudonymisation.key"
     monkeypatch.setenv("ASCW_PSEUDO_KEY_FILE", str(key_file))
-    from_file = load_file(con, LAS_CLD, fixture_path(LAS_CLD), month=MONTH)
-    cqc = load_file(con, CQC_LATEST_RATINGS, fixture_path(CQC_LATEST_RATINGS), month=MONTH)
+    from_file = load_file(con, LAS_CLD, fixture_path(LAS_CLD), month=MONTH, council="E06000023")
+    cqc = load_file(con, CQC_LATEST_RATINGS, fixture_path(CQC_LATEST_RATINGS), month=MONTH, council="E06000023")
     with duckdb.connect() as other_warehouse:  # one warehouse keeps one key (key_fingerprint)
         secret = load_file(other_warehouse, LAS_CLD, fixture_path(LAS_CLD), month=MONTH,
-                           pseudo_key=TEST_KEY)
+                           pseudo_key=TEST_KEY, council="E06000023")
     assert from_file.status == secret.status == cqc.status == "loaded"
     assert f"key in {key_file}" in from_file.message and "ASCW_PSEUDO_KEY not set" in from_file.message
     assert "key in" not in secret.message and "key in" not in cqc.message

@@ -14,7 +14,8 @@ import duckdb
 import pytest
 
 from dbt_helpers import HANDWRITTEN_LANDING, load_landing, run_dbt
-from orchestration.dbt_results import results_from_run_results
+from orchestration.dbt_results import results_for_parts
+from orchestration.partitions_key import Part
 
 
 def _contracted_marts(manifest: dict) -> dict[str, dict]:
@@ -102,8 +103,12 @@ def test_a_mart_breaking_a_rule_is_not_built_and_the_gate_is_told_why(
     assert leftovers == [] and key == (1,)
     results = json.loads((tmp_path / "target" / "run_results.json").read_text())
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
-    checks = results_from_run_results(results, manifest, ["2025-04"])
+    with duckdb.connect(str(built), read_only=True) as con:
+        checks = results_for_parts(con, results, manifest, tmp_path / "target",
+                                   [Part("E06000023", "2025-04"), Part("E06000022", "2025-04")])
     failing = [c for c in checks if not c.passed]
-    assert [c.name for c in failing] == ["dbt:care_ladder_monthly"]
+    # a mart that did not build cannot be pinned on a council: it blocks every council of the run
+    assert [(c.name, c.council) for c in failing] == [("dbt:care_ladder_monthly", "E06000023"),
+                                                      ("dbt:care_ladder_monthly", "E06000022")]
     assert failing[0].severity == "ERROR"
-    assert "weekly_hours >= 0" in failing[0].message
+    assert "weekly_hours >= 0" in failing[0].message and "blocks every council of the run" in failing[0].message

@@ -61,7 +61,7 @@ def insert(con: duckdb.DuckDBPyConnection, ft: c.FileType, rows: list[dict[str, 
     """Insert rows (published column names; lineage filled in) into the file type's raw table."""
     names = [n for n, _ in c.raw_columns(ft)]
     for line, row in enumerate(rows, start=2):
-        row = {"_line": line, "_load_id": "test", "_file": ft.file_pattern, **row}
+        row = {"_council": COUNCIL, "_line": line, "_load_id": "test", "_file": ft.file_pattern, **row}
         if isinstance(row.get("_extra"), dict):
             row["_extra"] = json.dumps(row["_extra"])
         unknown = set(row) - set(names)
@@ -285,8 +285,8 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckD
     tmp = tmp_path_factory.mktemp("market")
     path = tmp / "warehouse.duckdb"
     write_raw(path)
-    saved = {k: os.environ.get(k) for k in ("ASCW_WAREHOUSE", "ASCW_COUNCIL", "ASCW_REGION")}
-    os.environ.update(ASCW_WAREHOUSE=str(path), ASCW_COUNCIL=COUNCIL)
+    saved = {k: os.environ.get(k) for k in ("ASCW_WAREHOUSE", "ASCW_REGION")}
+    os.environ.update(ASCW_WAREHOUSE=str(path))
     os.environ.pop("ASCW_REGION", None)  # the council's region comes from the CQC directory
     try:
         run_dbt(["seed", "--select", "english_regions", "la_name_exceptions", "cld_code_map",
@@ -522,7 +522,7 @@ def test_real_latest_ratings_overall(tmp_path: Path) -> None:
     loader.ensure_raw_schema(con)
     for ft in c.FILE_TYPES.values():
         con.execute(c.raw_ddl(ft))
-    result = loader.load_file(con, c.CQC_LATEST_RATINGS, REAL_RATINGS, month="2026-05")
+    result = loader.load_file(con, c.CQC_LATEST_RATINGS, REAL_RATINGS, month="2026-05", council="E06000023")
     assert result.status == "loaded", result.message
     con.close()
     saved = os.environ.get("ASCW_WAREHOUSE")

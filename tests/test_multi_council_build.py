@@ -1,15 +1,15 @@
 """One warehouse, several councils: the council key through every dbt model.
 
-A region warehouse holds several councils' raw rows (orchestration/region_warehouse.py) and one
-`dbt build` with var multi_council must give each council exactly the marts its own warehouse
-gives it. The second council here is built from the first one's rows so that every key collides
-(same pseudonymised person ids, service agreement ids, event references, payment ids, respondent
-ids, element codes, KPI codes) while values differ: any join, window, grouping or de-duplication
-that forgets the council mixes the two councils' rows and changes a mart.
+A warehouse holds any number of councils' raw rows (each with its council in `_council`), and one
+`dbt build` must give each council exactly the marts a warehouse of its own gives it. The second
+council here is built from the first one's rows so that every key collides (same pseudonymised
+person ids, service agreement ids, event references, payment ids, respondent ids, element codes,
+KPI codes) while values differ: any join, window, grouping or de-duplication that forgets the
+council mixes the two councils' rows and changes a mart. `benchmark_monthly` is the exception by
+design: its peer statistics are across councils (tests/test_benchmark_mart.py).
 """
 from __future__ import annotations
 
-import ast
 import shutil
 from pathlib import Path
 
@@ -18,9 +18,6 @@ import pytest
 
 from dbt_helpers import run_dbt
 from orchestration.pack.tables import mart_columns
-from orchestration.region_warehouse import (
-    ATTACH_ENV, MULTI_COUNCIL_ENV, attach_env, combine_councils, council_attachments,
-)
 from pipeline_helpers import Site
 from sources.contracts import FILE_TYPES
 
@@ -75,8 +72,21 @@ def _second_council(first: Path, dest: Path) -> None:
         con.execute("create schema raw")
         for ft in FILE_TYPES.values():
             select = SECOND_COUNCIL_ROWS.get(ft.raw_table, f'select * from first.raw."{ft.raw_table}"')
-            con.execute(f'create table raw."{ft.raw_table}" as {select}')
-        con.execute("create table raw._load_log as select * from first.raw._load_log")
+            con.execute(f"""create table raw."{ft.raw_table}" as
+                            select * replace ('{SECOND}' as _council) from ({select})""")
+        con.execute(f"create table raw._load_log as select * replace ('{SECOND}' as council_code) from first.raw._load_log")
+    finally:
+        con.close()
+
+
+def _both(first: Path, second: Path, dest: Path) -> None:
+    """One warehouse holding both councils: the first's file with the second's raw rows added."""
+    shutil.copy(first, dest)
+    con = duckdb.connect(str(dest))
+    try:
+        con.execute(f"attach '{second}' as second (read_only)")
+        for ft in FILE_TYPES.values():
+            con.execute(f'insert into raw."{ft.raw_table}" by name select * from second.raw."{ft.raw_table}"')
     finally:
         con.close()
 
@@ -98,24 +108,24 @@ def _marts(db: Path, council: str | None = None) -> dict[str, list[tuple]]:
         con.close()
 
 
+CROSS_COUNCIL = {"benchmark_monthly"}  # peer statistics: across the councils by design
+
+
 @pytest.fixture(scope="module")
 def built(published_site: Site, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("multi_council")
     second = tmp / "second.duckdb"
     _second_council(published_site.warehouse, second)
-    region = tmp / "region.duckdb"
-    attachments = combine_councils(region, {FIRST: published_site.warehouse, SECOND: second})
-    # The second council's own marts (its seeds and models; its tests run in the region build)
+    both = tmp / "both.duckdb"
+    _both(published_site.warehouse, second, both)
+    # The second council's own marts (its seeds and models; its tests run in the shared build)
     alone = run_dbt(["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"],
-                    tmp / "second_dbt", second, env={"ASCW_COUNCIL": SECOND})
+                    tmp / "second_dbt", second)
     assert alone.returncode == 0, alone.stdout[-3000:]
-    # Unit tests are left out of a region build: their given rows have no `_council` (they run,
-    # with every model's logic, in each council's own build).
-    # (ASCW_COUNCIL is not used in a region build: each row's council comes from `_council`.)
-    together = run_dbt(["build", "--exclude-resource-type", "unit_test"], tmp / "region_dbt", region,
-                       env={MULTI_COUNCIL_ENV: "1", "ASCW_COUNCIL": "E99999999", **attach_env(attachments)})
+    together = run_dbt(["build", "--exclude-resource-type", "unit_test"], tmp / "both_dbt", both)
     assert together.returncode == 0, together.stdout[-3000:]
-    return {"first": published_site.warehouse, "second": second, "region": region}
+    assert " WARN=0 ERROR=0 SKIP=0 " in together.stdout, together.stdout[-3000:]  # every test passed
+    return {"first": published_site.warehouse, "second": second, "both": both}
 
 
 def test_the_second_council_really_differs(built: dict[str, Path]) -> None:
@@ -126,17 +136,17 @@ def test_the_second_council_really_differs(built: dict[str, Path]) -> None:
 
 
 @pytest.mark.parametrize("council,own", [(FIRST, "first"), (SECOND, "second")])
-def test_each_council_of_a_region_warehouse_gets_the_marts_of_its_own_warehouse(
+def test_each_council_of_a_shared_warehouse_gets_the_marts_of_its_own_warehouse(
     built: dict[str, Path], council: str, own: str
 ) -> None:
-    expected, region = _marts(built[own]), _marts(built["region"], council)
-    assert sorted(region) == sorted(expected)
-    for mart in expected:
-        assert region[mart] == expected[mart], mart
+    expected, shared = _marts(built[own]), _marts(built["both"], council)
+    assert sorted(shared) == sorted(expected)
+    for mart in set(expected) - CROSS_COUNCIL:
+        assert shared[mart] == expected[mart], mart
 
 
-def test_a_region_warehouse_has_a_row_per_council_in_every_council_scoped_mart(built: dict[str, Path]) -> None:
-    con = duckdb.connect(str(built["region"]), read_only=True)
+def test_a_shared_warehouse_has_a_row_per_council_in_every_council_scoped_mart(built: dict[str, Path]) -> None:
+    con = duckdb.connect(str(built["both"]), read_only=True)
     try:
         scoped = [r[0] for r in con.execute(
             "select table_name from information_schema.columns where table_schema = 'marts'"
@@ -149,59 +159,5 @@ def test_a_region_warehouse_has_a_row_per_council_in_every_council_scoped_mart(b
             # location opened or closed in its area in three months.
             if mart not in ("high_cost_placements", "cqc_market_changes_monthly"):
                 assert councils == {FIRST, SECOND}, mart
-    finally:
-        con.close()
-
-
-def test_a_region_warehouse_reads_the_councils_raw_rows_where_they_are(built: dict[str, Path]) -> None:
-    """Its raw tables are views over the councils' own files (nothing copied), readable with
-    the attachments dbt is given, each row with its council."""
-    con = duckdb.connect(str(built["region"]), read_only=True)
-    try:
-        raw = dict(con.execute(
-            "select table_name, table_type from information_schema.tables where table_schema = 'raw'").fetchall())
-        assert raw == {ft.raw_table: "VIEW" for ft in FILE_TYPES.values()}
-        with pytest.raises(duckdb.Error, match="council_0"):  # the councils' files are not in it
-            con.execute("select count(*) from raw.las_cld").fetchall()
-    finally:
-        con.close()
-    councils = {FIRST: built["first"], SECOND: built["second"]}  # as the fixture combined them
-    aliases = council_attachments(councils)
-    con = duckdb.connect(":memory:")
-    try:
-        for attachment in ast.literal_eval(attach_env(aliases)[ATTACH_ENV]):
-            assert attachment["read_only"] is True
-            con.execute(f"ATTACH '{attachment['path']}' AS {attachment['alias']} (READ_ONLY)")
-        con.execute(f"ATTACH '{built['region']}' AS region (READ_ONLY)")
-        counts = dict(con.execute("select _council, count(*) from region.raw.las_cld group by 1").fetchall())
-        own = {code: con.execute(f"select count(*) from {alias}.raw.las_cld").fetchone()[0]
-               for code, alias in zip(councils, aliases)}
-        assert counts == own and all(own.values())
-    finally:
-        con.close()
-
-
-def test_a_kept_region_warehouse_is_combined_again_for_the_next_run_s_councils(
-        built: dict[str, Path], tmp_path: Path) -> None:
-    """The region warehouse stays between runs (orchestration/shared_build.py): the next run
-    replaces its raw views, for that run's councils only, and a raw table of an old region file
-    (rows copied, not views) by a view."""
-    region = tmp_path / "region.duckdb"
-    shutil.copy(built["region"], region)
-    with duckdb.connect(str(region)) as con:
-        con.execute("drop view raw.kpi_targets")
-        con.execute("create table raw.kpi_targets (copied int)")
-    aliases = combine_councils(region, {SECOND: built["second"]})
-    con = duckdb.connect(":memory:")
-    try:
-        for alias, path in aliases.items():
-            con.execute(f"ATTACH '{path}' AS {alias} (READ_ONLY)")
-        con.execute(f"ATTACH '{region}' AS region (READ_ONLY)")
-        types = dict(con.execute("select table_name, table_type from information_schema.tables"
-                                 " where table_catalog = 'region' and table_schema = 'raw'").fetchall())
-        assert types == {ft.raw_table: "VIEW" for ft in FILE_TYPES.values()}
-        councils = {c for (c,) in con.execute("select distinct _council from region.raw.las_cld").fetchall()}
-        assert councils == {SECOND}
-        assert con.execute("select count(*) from region.raw.kpi_targets").fetchone()[0] > 0
     finally:
         con.close()

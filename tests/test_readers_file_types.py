@@ -20,7 +20,7 @@ def _month(ft: FileType) -> str | None:
 
 
 def _load(con, ft: FileType, path: Path):
-    return load_file(con, ft, path, month=_month(ft), pseudo_key=TEST_KEY)
+    return load_file(con, ft, path, month=_month(ft), pseudo_key=TEST_KEY, council="E06000023")
 
 
 @pytest.fixture()

@@ -26,12 +26,12 @@ def test_the_fingerprint_names_a_key_without_revealing_it() -> None:
 
 
 def test_a_person_level_file_under_another_key_is_rejected_naming_the_file_and_both_keys(con) -> None:
-    first = load_file(con, LAS_CLD, fixture_path(LAS_CLD), month=MONTH, pseudo_key=TEST_KEY)
+    first = load_file(con, LAS_CLD, fixture_path(LAS_CLD), month=MONTH, pseudo_key=TEST_KEY, council="E06000023")
     assert first.status == "loaded"
     assert con.execute(f"SELECT fingerprint, first_file FROM {TABLE}").fetchall() == [
         (fingerprint(TEST_KEY.encode()), fixture_path(LAS_CLD).name)]
 
-    again = load_file(con, LAS_CLD, fixture_path(LAS_CLD), month=MONTH, pseudo_key="another key")
+    again = load_file(con, LAS_CLD, fixture_path(LAS_CLD), month=MONTH, pseudo_key="another key", council="E06000023")
 
     assert again.status == "rejected"
     assert "pseudonymisation key" in again.message and fixture_path(LAS_CLD).name in again.message
@@ -41,14 +41,14 @@ def test_a_person_level_file_under_another_key_is_rejected_naming_the_file_and_b
         "SELECT check_name FROM raw._rejects WHERE file = ?", [fixture_path(LAS_CLD).name]
     ).fetchall() == [("pseudonymisation_key",)]
     # the same key again loads, and the rejection is cleared
-    same = load_file(con, LAS_CLD, fixture_path(LAS_CLD), month=MONTH, pseudo_key=TEST_KEY)
+    same = load_file(con, LAS_CLD, fixture_path(LAS_CLD), month=MONTH, pseudo_key=TEST_KEY, council="E06000023")
     assert same.status == "loaded"
     assert con.execute("SELECT count(*) FROM raw._rejects").fetchone()[0] == 0
     assert con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0] == 1
 
 
 def test_files_without_people_load_under_any_key(con) -> None:
-    load_file(con, LAS_CLD, fixture_path(LAS_CLD), month=MONTH, pseudo_key=TEST_KEY)
+    load_file(con, LAS_CLD, fixture_path(LAS_CLD), month=MONTH, pseudo_key=TEST_KEY, council="E06000023")
     cqc = load_file(con, CQC_LATEST_RATINGS, fixture_path(CQC_LATEST_RATINGS), month=MONTH,
-                    pseudo_key="other")
+                    pseudo_key="other", council="E06000023")
     assert cqc.status == "loaded"

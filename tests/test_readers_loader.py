@@ -71,8 +71,8 @@ def _all_text(con: duckdb.DuckDBPyConnection) -> list[str]:
 # --- the hand-written landing directory ----------------------------------------------------------
 def test_fixture_landing_loads_completely(con) -> None:
     assert discover_months(LANDING) == [MONTH]
-    ref = load_reference(con, LANDING, pseudo_key=TEST_KEY)
-    month = load_month(con, LANDING, MONTH, pseudo_key=TEST_KEY)
+    ref = load_reference(con, LANDING, pseudo_key=TEST_KEY, council="E06000023")
+    month = load_month(con, LANDING, MONTH, pseudo_key=TEST_KEY, council="E06000023")
     assert ref.ok and month.ok
     assert {f.status for f in [*ref, *month]} == {"loaded"}
     assert [f.file_type for f in month] == [
@@ -129,9 +129,9 @@ def test_month_reload_is_idempotent(con) -> None:
             for ft in (*MONTHLY_FILE_TYPES,)
         }
 
-    load_month(con, LANDING, MONTH, pseudo_key=TEST_KEY)
+    load_month(con, LANDING, MONTH, pseudo_key=TEST_KEY, council="E06000023")
     first = snapshot()
-    load_month(con, LANDING, MONTH, pseudo_key=TEST_KEY)
+    load_month(con, LANDING, MONTH, pseudo_key=TEST_KEY, council="E06000023")
     assert snapshot() == first
     assert all(len(rows) > 0 for rows in first.values())
     assert con.execute("SELECT count(*) FROM raw.ascs_responses").fetchone()[0] == 3
@@ -140,24 +140,24 @@ def test_month_reload_is_idempotent(con) -> None:
 
 def test_reference_unchanged_then_replaced(con, tmp_path: Path) -> None:
     landing = copy_landing(tmp_path / "landing")
-    load_reference(con, landing, pseudo_key=TEST_KEY)
-    again = load_reference(con, landing, pseudo_key=TEST_KEY)
+    load_reference(con, landing, pseudo_key=TEST_KEY, council="E06000023")
+    again = load_reference(con, landing, pseudo_key=TEST_KEY, council="E06000023")
     assert {f.status for f in again} == {"unchanged"}
     kpi = landing / "reference" / "kpi_targets.csv"
     kpi.write_text(kpi.read_text().splitlines()[0] + "\nNEW_KPI,New,1,2,percent,higher_is_better\n")
-    third = load_reference(con, landing, pseudo_key=TEST_KEY)
+    third = load_reference(con, landing, pseudo_key=TEST_KEY, council="E06000023")
     assert third.get("kpi_targets").status == "loaded"
     assert con.execute("SELECT list(kpi_code) FROM raw.kpi_targets").fetchone()[0] == ["NEW_KPI"]
     (landing / "reference" / "kpi_targets.csv").unlink()
-    assert load_reference(con, landing).get("kpi_targets").status == "absent"
+    assert load_reference(con, landing, council="E06000023").get("kpi_targets").status == "absent"
     assert con.execute("SELECT count(*) FROM raw.kpi_targets").fetchone()[0] == 1
 
 
 def test_missing_monthly_file_is_logged_and_mirrored(con, tmp_path: Path) -> None:
     landing = copy_landing(tmp_path / "landing")
-    load_month(con, landing, MONTH, pseudo_key=TEST_KEY)
+    load_month(con, landing, MONTH, pseudo_key=TEST_KEY, council="E06000023")
     (landing / MONTH / f"controcc_payments_{MONTH}.csv").unlink()
-    report = load_month(con, landing, MONTH, pseudo_key=TEST_KEY)
+    report = load_month(con, landing, MONTH, pseudo_key=TEST_KEY, council="E06000023")
     assert report.get("controcc_payments").status == "missing" and not report.ok
     assert (
         con.execute(
@@ -167,7 +167,7 @@ def test_missing_monthly_file_is_logged_and_mirrored(con, tmp_path: Path) -> Non
         == "missing"
     )
     assert con.execute("SELECT count(*) FROM raw.controcc_payments").fetchone()[0] == 0
-    assert {f.status for f in load_month(con, landing, "2025-04")} == {"missing"}
+    assert {f.status for f in load_month(con, landing, "2025-04", council="E06000023")} == {"missing"}
 
 
 # --- privacy -------------------------------------------------------------------------------------
@@ -181,7 +181,7 @@ def test_no_clear_identifier_anywhere_in_the_database(con, tmp_path: Path) -> No
     cld.write_bytes(csv_bytes(rows))
     sl = landing / MONTH / f"controcc_service_lines_{MONTH}.csv"
     sl.write_bytes(sl.read_bytes()[:-10])  # truncated: the file is rejected
-    load_month(con, landing, MONTH, pseudo_key=TEST_KEY)
+    load_month(con, landing, MONTH, pseudo_key=TEST_KEY, council="E06000023")
     texts = _all_text(con)
     assert texts
     leaks = [t for t in texts for clear in CLEAR_IDS if clear.lower() in t.lower()]
@@ -196,7 +196,7 @@ def test_no_clear_identifier_anywhere_in_the_database(con, tmp_path: Path) -> No
 def test_same_id_same_hash_across_files_and_key_changes_hash(tmp_path: Path) -> None:
     def hashes(key: str) -> tuple[set[str], set[str]]:
         con = duckdb.connect()
-        load_month(con, LANDING, MONTH, pseudo_key=key)
+        load_month(con, LANDING, MONTH, pseudo_key=key, council="E06000023")
         cld = {
             r[0]
             for r in con.execute('SELECT "LA Person Unique Identifier" FROM raw.las_cld').fetchall()
@@ -224,7 +224,7 @@ def _cld_rows() -> list[list[str]]:
 def test_truncated_last_line(con, tmp_path: Path) -> None:
     data = fixture_path(LAS_CLD).read_bytes().rstrip(b"\n")
     data = data[: data.rindex(b",Planned") if b",Planned" in data[-200:] else len(data) - 12]
-    res = load_file(con, LAS_CLD, place(tmp_path, LAS_CLD, data), month=MONTH)
+    res = load_file(con, LAS_CLD, place(tmp_path, LAS_CLD, data), month=MONTH, council="E06000023")
     assert res.status == "rejected" and res.error is not None
     assert res.error.line == 6 and "truncated last line" in res.error.reason
     assert res.error.column in LAS_CLD.column_names and res.error.byte is not None
@@ -232,7 +232,7 @@ def test_truncated_last_line(con, tmp_path: Path) -> None:
 
 def test_unterminated_quote(con, tmp_path: Path) -> None:
     data = fixture_path(LAS_CLD).read_bytes() + b'E06000023,2024-04-01,"2025-03-31\n'
-    res = load_file(con, LAS_CLD, place(tmp_path, LAS_CLD, data), month=MONTH)
+    res = load_file(con, LAS_CLD, place(tmp_path, LAS_CLD, data), month=MONTH, council="E06000023")
     assert res.status == "rejected"
     assert (res.error.line, res.error.column) == (7, "Reporting Period End Date")
     assert "unterminated" in res.error.reason
@@ -242,7 +242,7 @@ def test_windows_1252_byte_rejects_the_file(con, tmp_path: Path) -> None:
     rows = read_rows(fixture_path(CONTROCC_PAYMENTS))
     rows[2][rows[0].index("Amount")] = "£150.00"
     data = csv_bytes(rows).decode().encode("cp1252")
-    res = load_file(con, CONTROCC_PAYMENTS, place(tmp_path, CONTROCC_PAYMENTS, data), month=MONTH)
+    res = load_file(con, CONTROCC_PAYMENTS, place(tmp_path, CONTROCC_PAYMENTS, data), month=MONTH, council="E06000023")
     assert res.status == "rejected" and res.error.check == "file_encoding"
     assert (res.error.line, res.error.column, res.error.byte) == (3, "Amount", data.index(b"\xa3"))
     assert "0xA3" in res.message and "line 3" in res.message and "'Amount'" in res.message
@@ -255,7 +255,7 @@ def test_bom_crlf_and_embedded_newlines(con, tmp_path: Path) -> None:
     rows[1][rows[0].index("Location Name")] = "Brunswick\r\nHouse"
     rows[2][rows[0].index("Location Name")] = 'Brunswick "Main"\nHouse'
     data = csv_bytes(rows, newline="\r\n", bom=True)
-    res = load_file(con, CQC_LATEST_RATINGS, place(tmp_path, CQC_LATEST_RATINGS, data), month=MONTH)
+    res = load_file(con, CQC_LATEST_RATINGS, place(tmp_path, CQC_LATEST_RATINGS, data), month=MONTH, council="E06000023")
     assert (res.status, res.rows_loaded, res.rows_rejected) == ("loaded", 4, 0)
     got = con.execute(
         'SELECT _line, "Location Name", "Location ID" FROM raw.cqc_latest_ratings ORDER BY _line'
@@ -272,14 +272,14 @@ def test_mixed_line_endings_rejected_with_a_reason(con, tmp_path: Path) -> None:
         + b"\n"
         + b"PAY0004,SA0001,1,SUP001,03/03/2025,09/03/2025,1,1.00,14/03/2025,Paid,X\r\n"
     )
-    res = load_file(con, CONTROCC_PAYMENTS, place(tmp_path, CONTROCC_PAYMENTS, data), month=MONTH)
+    res = load_file(con, CONTROCC_PAYMENTS, place(tmp_path, CONTROCC_PAYMENTS, data), month=MONTH, council="E06000023")
     assert res.status == "rejected" and "mixed line endings" in res.message
 
 
 def test_file_of_another_month_or_council(con, tmp_path: Path) -> None:
     rows = _cld_rows()
     rows[4][rows[0].index("Reporting Period End Date")] = "2025-02-28"
-    res = load_file(con, LAS_CLD, place(tmp_path, LAS_CLD, csv_bytes(rows)), month=MONTH)
+    res = load_file(con, LAS_CLD, place(tmp_path, LAS_CLD, csv_bytes(rows)), month=MONTH, council="E06000023")
     assert res.status == "rejected" and res.error.check == "file_month"
     assert (res.error.line, res.error.column) == (5, "Reporting Period End Date")
     assert (res.rows_read, res.rows_rejected) == (5, 5)
@@ -287,8 +287,8 @@ def test_file_of_another_month_or_council(con, tmp_path: Path) -> None:
     assert res.status == "rejected" and res.error.check == "file_council"
     rows = _cld_rows()
     rows[5][0] = "E06000022"
-    res = load_file(con, LAS_CLD, place(tmp_path, LAS_CLD, csv_bytes(rows)), month=MONTH)
-    assert res.status == "rejected" and res.error.line == 6 and "one council" in res.message
+    res = load_file(con, LAS_CLD, place(tmp_path, LAS_CLD, csv_bytes(rows)), month=MONTH, council="E06000023")
+    assert res.status == "rejected" and res.error.line == 6 and "not the council E06000023" in res.message
     assert (
         load_file(con, LAS_CLD, fixture_path(LAS_CLD), month=MONTH, council="e06000023").status
         == "loaded"
@@ -296,8 +296,7 @@ def test_file_of_another_month_or_council(con, tmp_path: Path) -> None:
     rows = read_rows(fixture_path(CONTROCC_PAYMENTS))
     rows[3][rows[0].index("Payment Date")] = "01/04/2025"
     res = load_file(
-        con, CONTROCC_PAYMENTS, place(tmp_path, CONTROCC_PAYMENTS, csv_bytes(rows)), month=MONTH
-    )
+        con, CONTROCC_PAYMENTS, place(tmp_path, CONTROCC_PAYMENTS, csv_bytes(rows)), month=MONTH, council="E06000023")
     assert res.status == "rejected" and res.error.line == 4 and "2025-04-01" in res.message
 
 
@@ -307,8 +306,7 @@ def test_extra_columns_go_to_extra_and_optional_columns_may_be_absent(con, tmp_p
     rows = [r[:drop] + r[drop + 1 :] + ["extra-" + str(i)] for i, r in enumerate(rows)]
     rows[0][-1] = "Something New"
     res = load_file(
-        con, CQC_LATEST_RATINGS, place(tmp_path, CQC_LATEST_RATINGS, csv_bytes(rows)), month=MONTH
-    )
+        con, CQC_LATEST_RATINGS, place(tmp_path, CQC_LATEST_RATINGS, csv_bytes(rows)), month=MONTH, council="E06000023")
     assert res.status == "loaded"
     assert con.execute(
         "SELECT \"Brand Name\", _extra->>'Something New' FROM raw.cqc_latest_ratings"
@@ -321,7 +319,7 @@ def test_a_survey_file_without_weights_loads_and_every_weight_is_missing(con, tm
     rows = read_rows(fixture_path(ASCS_RESPONSES))
     drop = rows[0].index("Weight")
     rows = [r[:drop] + r[drop + 1 :] for r in rows]
-    res = load_file(con, ASCS_RESPONSES, place(tmp_path, ASCS_RESPONSES, csv_bytes(rows)), month=MONTH)
+    res = load_file(con, ASCS_RESPONSES, place(tmp_path, ASCS_RESPONSES, csv_bytes(rows)), month=MONTH, council="E06000023")
     assert res.status == "loaded" and res.rows_loaded == len(rows) - 1
     assert con.execute('SELECT count(*), count("Weight") FROM raw.ascs_responses').fetchone() == (len(rows) - 1, 0)
 
@@ -341,7 +339,7 @@ def test_real_cqc_latest_ratings_sample_loads_without_rejects(con, tmp_path: Pat
     sample = REAL_SAMPLES / "cqc_latest_ratings_lincolnshire_2026-05.csv"
     (tmp_path / "2026-05").mkdir()
     shutil.copy(sample, tmp_path / "2026-05" / "cqc_latest_ratings_2026-05.csv")
-    report = load_month(con, tmp_path, "2026-05")
+    report = load_month(con, tmp_path, "2026-05", council="E06000023")
     res = report.get("cqc_latest_ratings")
     with open(sample, encoding="utf-8-sig", newline="") as fh:
         records = list(csv.reader(fh))[1:]
@@ -361,7 +359,7 @@ def test_real_mye_sample_loads_without_rejects(con, tmp_path: Path) -> None:
         REAL_SAMPLES / "mye-population_lincolnshire_2024.csv",
         tmp_path / "reference" / "mye-population.csv",
     )
-    res = load_reference(con, tmp_path).get(MYE_POPULATION.key)
+    res = load_reference(con, tmp_path, council="E06000023").get(MYE_POPULATION.key)
     assert (res.status, res.rows_read, res.rows_rejected) == ("loaded", 2208, 0)
     assert (
         con.execute(
@@ -376,23 +374,23 @@ def test_reference_reloaded_after_a_rejected_version(con, tmp_path: Path) -> Non
     landing = copy_landing(tmp_path / "landing")
     kpi = landing / "reference" / "kpi_targets.csv"
     good = kpi.read_bytes()
-    load_reference(con, landing)
+    load_reference(con, landing, council="E06000023")
     kpi.write_bytes(b"")
-    assert load_reference(con, landing).get("kpi_targets").status == "rejected"
+    assert load_reference(con, landing, council="E06000023").get("kpi_targets").status == "rejected"
     assert con.execute("SELECT count(*) FROM raw.kpi_targets").fetchone()[0] == 0
     kpi.write_bytes(good)
-    assert load_reference(con, landing).get("kpi_targets").status == "loaded"
+    assert load_reference(con, landing, council="E06000023").get("kpi_targets").status == "loaded"
     assert con.execute("SELECT count(*) FROM raw.kpi_targets").fetchone()[0] == 2
 
 
 def test_reload_keeps_the_gates_rejects(con) -> None:
-    load_month(con, LANDING, MONTH, pseudo_key=TEST_KEY)
+    load_month(con, LANDING, MONTH, pseudo_key=TEST_KEY, council="E06000023")
     con.execute(
         "INSERT INTO raw._rejects VALUES ('L', 'las_cld', DATE '2025-03-01', 'las_cld_2025-03.csv',"
         " 2, 'Event Type', 'X', 'gate ERROR: code not in list', 'las_cld.event_type_in_set',"
-        " now()::TIMESTAMP)"
+        " now()::TIMESTAMP, 'E06000023')"
     )
-    load_month(con, LANDING, MONTH, pseudo_key=TEST_KEY)
+    load_month(con, LANDING, MONTH, pseudo_key=TEST_KEY, council="E06000023")
     assert con.execute("SELECT count(*) FROM raw._rejects").fetchone()[0] == 1
 
 
@@ -402,18 +400,18 @@ def test_loader_check_names_are_declared(con, tmp_path: Path) -> None:
     rows = _cld_rows()
     rows[2][rows[0].index("Unit Cost")] = "1.2E+05"
     rows[3][rows[0].index("Event Type")] = ""
-    load_file(con, LAS_CLD, place(tmp_path, LAS_CLD, csv_bytes(rows)), month=MONTH)
+    load_file(con, LAS_CLD, place(tmp_path, LAS_CLD, csv_bytes(rows)), month=MONTH, council="E06000023")
     names = {r[0] for r in con.execute("SELECT check_name FROM raw._rejects").fetchall()}
     assert names == {"decode_money", "not_null"} and names <= set(LOADER_CHECK_NAMES)
 
 
 def test_quote_in_landing_path_and_bad_byte_in_header(con, tmp_path: Path) -> None:
     landing = copy_landing(tmp_path / "land'ing")
-    assert load_month(con, landing, MONTH, pseudo_key=TEST_KEY).ok
+    assert load_month(con, landing, MONTH, pseudo_key=TEST_KEY, council="E06000023").ok
     path = landing / MONTH / f"controcc_payments_{MONTH}.csv"
     data = b"Payment ID,Amount \xa3\n1,2\n"
     path.write_bytes(data)
-    res = load_file(con, CONTROCC_PAYMENTS, path, month=MONTH)
+    res = load_file(con, CONTROCC_PAYMENTS, path, month=MONTH, council="E06000023")
     assert res.status == "rejected"
     assert (res.error.line, res.error.column) == (1, "header field 2")
     assert res.error.byte == data.index(b"\xa3")

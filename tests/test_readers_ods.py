@@ -62,7 +62,7 @@ def test_load_month_reads_a_cqc_ods(tmp_path: Path) -> None:
     (landing / MONTH / f"cqc_latest_ratings_{MONTH}.csv").unlink()
     ods = make_ods(landing / MONTH / f"cqc_latest_ratings_{MONTH}.ods")
     con = duckdb.connect()
-    res = load_month(con, landing, MONTH).get("cqc_latest_ratings")
+    res = load_month(con, landing, MONTH, council="E06000023").get("cqc_latest_ratings")
     assert (res.status, res.file, res.rows_loaded, res.rows_rejected) == ("loaded", ods.name, 2, 0)
     assert con.execute(
         'SELECT DISTINCT "Publication Date", "Location Name", _file FROM raw.cqc_latest_ratings'
@@ -73,5 +73,5 @@ def test_broken_ods_is_rejected(tmp_path: Path) -> None:
     landing = copy_landing(tmp_path / "landing")
     (landing / MONTH / f"cqc_latest_ratings_{MONTH}.csv").unlink()
     (landing / MONTH / f"cqc_latest_ratings_{MONTH}.ods").write_bytes(b"not a zip")
-    res = load_month(duckdb.connect(), landing, MONTH).get("cqc_latest_ratings")
+    res = load_month(duckdb.connect(), landing, MONTH, council="E06000023").get("cqc_latest_ratings")
     assert res.status == "rejected" and "unreadable .ods" in res.message

@@ -1,12 +1,16 @@
-"""The monthly refresh job: every asset, one month (or a range of months in one run)."""
+"""The monthly refresh job: every asset, for a rectangle of council-months in one run
+(orchestration/run_plan.py). Tagged as a warehouse writer: the instance's run queue admits one
+such run at a time (orchestration/instance.py)."""
 import dagster as dg
 
-from orchestration.defs.partitions import monthly_partitions
+from orchestration.defs.partitions import council_months
+from orchestration.instance import WRITES_TAG, WRITES_VALUE
 
 monthly_refresh = dg.define_asset_job(
     "monthly_refresh",
     selection=dg.AssetSelection.all(),
-    partitions_def=monthly_partitions,
-    description="Load -> validate -> dbt build -> reconcile -> publish, for the partition's month.",
+    partitions_def=council_months,
+    description="Load -> validate -> one dbt build -> reconcile, decide and publish each council-month.",
     executor_def=dg.in_process_executor,  # one DuckDB writer at a time
+    tags={WRITES_TAG: WRITES_VALUE},
 )

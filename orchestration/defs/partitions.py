@@ -1,18 +1,25 @@
-"""The monthly partitions every asset shares; a key is the month's first day (`2024-03-01`)."""
+"""The partitions every monthly asset shares: council x month.
+
+Both dimensions are dynamic: a council is added when its landing folder appears, a month when a
+month folder does (by the `ascw` command, the sensor or the schedule: orchestration/run_plan.py),
+so the UI shows exactly the council-months delivered, each materialized (or not) with its own
+check results. A multi-partition key is `<council>|<YYYY-MM>` (dimensions in name order), e.g.
+`E06000023|2024-03`. Reference (non-monthly) assets are not partitioned.
+"""
 import dagster as dg
 
-from orchestration.months import partition_key
-from orchestration.settings import load_settings
+from orchestration.partitions_key import Part
+from orchestration.run_plan import COUNCILS, MONTHS
 
-_settings = load_settings()
-monthly_partitions = dg.MonthlyPartitionsDefinition(
-    start_date=partition_key(_settings.start_month), end_offset=0, timezone=_settings.timezone
-)
-# A backfill over many months is one run: one load per month, then ONE dbt build over all of
-# them, then one publish step per month (the 3-minute demo budget depends on it).
+councils = dg.DynamicPartitionsDefinition(name=COUNCILS)
+months = dg.DynamicPartitionsDefinition(name=MONTHS)
+council_months = dg.MultiPartitionsDefinition({"council": councils, "month": months})
+# A run over many council-months is one run: one load, ONE validation and ONE dbt build over all
+# of them, then the gate and publication of each (orchestration/run_plan.py).
 single_run = dg.BackfillPolicy.single_run()
+POOL = "warehouse"  # every step that writes the warehouse
 
 
-def months_of(context: dg.AssetExecutionContext) -> list[str]:
-    """`YYYY-MM` labels of the partitions this run covers, oldest first."""
-    return [k[:7] for k in context.partition_keys]
+def parts_of(context: dg.AssetExecutionContext) -> list[Part]:
+    """The council-months this run covers, by council then month."""
+    return sorted(Part.from_partition_key(k) for k in context.partition_keys)

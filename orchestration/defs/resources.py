@@ -1,18 +1,38 @@
-"""Resources: the warehouse (paths + DuckDB connections) and the dbt CLI."""
+"""Resources: where the extracts come from (landing), the warehouse with its exports, and dbt.
+
+All of a run's configuration travels here, as Dagster resource configuration: the `ascw` command
+builds the definitions with its flags (`orchestration.definitions.build_definitions`), the UI
+(`make dev`) with the ASCW_* environment defaults; the council and the month come from the run's
+partitions. Nothing is passed through `os.environ` at run time.
+
+The warehouse resource holds an exclusive lock on the warehouse for the whole run
+(`<warehouse>.lock`, taken in `setup_for_execution`): DuckDB lets one process write a file, and
+a run writes it from several steps and from dbt's own process, with the file closed in between;
+the lock keeps a second run (another `ascw` command, a run launched from the UI) from writing
+between two steps of the first. Runs launched by the Dagster daemon also queue first (the
+instance's run queue admits one run per warehouse at a time: orchestration/instance.py).
+"""
+from __future__ import annotations
+
+import fcntl
 import os
-from collections.abc import Iterator, Sequence
+import sys
+import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cached_property
-from importlib.metadata import version as installed_version
 from pathlib import Path
+from typing import IO, Any
 
 import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
-from packaging import version
+from pydantic import PrivateAttr
 
-from orchestration.dbt_forkserver import launcher_path
-from orchestration.settings import DBT_PROJECT_DIR, DEMO_COUNCIL, load_settings
+from orchestration.dbt_profile import profiles_dir_for
+from orchestration.landing_layout import CouncilLanding, council_landings, resolve_layout
+from orchestration.settings import DBT_PROJECT_DIR, Settings, load_settings
+
+LOCK_SUFFIX = ".lock"
 
 
 class WarehouseBusy(RuntimeError):
@@ -20,10 +40,12 @@ class WarehouseBusy(RuntimeError):
 
 
 def open_warehouse(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the DuckDB warehouse, turning DuckDB's lock error into a message people can act on."""
+    """Open the DuckDB warehouse, turning DuckDB's lock error into a message people can act on.
+    A new warehouse file is readable by its owner only (it holds person-level rows)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    new = not path.exists()
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
         if "lock" not in str(exc).lower():
             raise
@@ -32,32 +54,110 @@ def open_warehouse(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnec
             "Close that session (analysts: query warehouse/marts_parquet/*.parquet instead, which a "
             f"refresh never locks) and run the refresh again. DuckDB said: {exc}"
         ) from exc
+    if new and path.exists():
+        path.chmod(0o600)
+    return con
 
 
-def council_of_extracts(con: duckdb.DuckDBPyConnection) -> str:
-    """The council a warehouse's extracts name (the most frequent CLD `LA Code` loaded), else
-    the demo council."""
-    row = con.execute(
-        'select upper(trim("LA Code")) from raw.las_cld group by 1 order by count(*) desc, 1 limit 1'
-    ).fetchone()
-    return row[0] if row and row[0] else DEMO_COUNCIL
+def lock_path(warehouse: Path) -> Path:
+    return warehouse.with_name(warehouse.name + LOCK_SUFFIX)
 
 
-class WarehouseResource(dg.ConfigurableResource):
-    """Where the month's files come from and go to, and short-lived DuckDB connections.
+def holder_of(warehouse: Path) -> str:
+    """What the lock file says about the run holding it (written by whoever took it)."""
+    try:
+        return lock_path(warehouse).read_text(encoding="utf-8").strip() or "another run"
+    except OSError:
+        return "another run"
 
-    Connections are opened per step and closed before dbt runs: DuckDB allows one writer
-    process, and dbt is a separate process.
-    """
+
+@contextmanager
+def warehouse_lock(warehouse: Path, wait: bool, holder: str) -> Iterator[IO[str]]:
+    """Hold the warehouse's run lock (an exclusive `flock` on `<warehouse>.lock`, released when
+    the process ends, however it ends). Raises WarehouseBusy when another process holds it and
+    `wait` is False."""
+    f = acquire_lock(warehouse, wait, holder)
+    try:
+        yield f
+    finally:
+        release_lock(f)
+
+
+def acquire_lock(warehouse: Path, wait: bool, holder: str) -> IO[str]:
+    path = lock_path(warehouse)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    f = path.open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        f.close()
+        raise WarehouseBusy(
+            f"another refresh is writing the warehouse {warehouse} ({holder_of(warehouse)}); "
+            "wait for it to finish (or run with --wait to queue behind it)"
+        ) from None
+    f.seek(0)
+    f.truncate()
+    f.write(holder + "\n")
+    f.flush()
+    return f
+
+
+def release_lock(f: IO[str]) -> None:
+    try:
+        f.seek(0)
+        f.truncate()
+        fcntl.flock(f, fcntl.LOCK_UN)
+    finally:
+        f.close()
+
+
+class LandingResource(dg.ConfigurableResource):
+    """Where the councils' extracts land: one council's folder (`layout` council), a root holding
+    a folder per council (`region`), or either, told apart by whether month folders sit at the
+    top (`auto`). `council`: the code of a one-council landing folder (empty: the code its
+    extracts name)."""
 
     landing: str
-    warehouse: str
-    exports: str
-    council: str = ""  # empty: taken from the landing directory's extracts
+    layout: str = "auto"
+    council: str = ""
 
     @property
     def landing_path(self) -> Path:
         return Path(self.landing)
+
+    @property
+    def resolved_layout(self) -> str:
+        return resolve_layout(self.landing_path, self.layout)
+
+    def councils(self) -> list[CouncilLanding]:
+        return council_landings(self.landing_path, self.layout, self.council or None)
+
+    def folder_of(self, council: str) -> Path:
+        """The council's landing folder (a council with none gets the path it would have, so
+        that its months are reported missing, not skipped)."""
+        for c in self.councils():
+            if c.code == council:
+                return c.folder
+        if self.resolved_layout == "council":
+            return self.landing_path
+        return self.landing_path / council
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse every council shares, where its packs are published, and short-lived
+    connections to it (opened per step and closed before dbt runs: DuckDB allows one writer
+    process, and dbt is a separate process).
+
+    `exports_per_council`: packs go to `<exports>/<council>/YYYY-MM/` (a warehouse of many
+    councils) instead of `<exports>/YYYY-MM/` (`ascw refresh`'s contract). `wait_for_lock`: a run
+    that finds another run holding the warehouse waits for it (default) or fails at once saying so.
+    """
+
+    warehouse: str
+    exports: str
+    exports_per_council: bool = False
+    wait_for_lock: bool = True
+    _lock: Any = PrivateAttr(default=None)
 
     @property
     def warehouse_path(self) -> Path:
@@ -72,6 +172,19 @@ class WarehouseResource(dg.ConfigurableResource):
         """Folder beside the warehouse for unpublished by-products (DQ reports, Parquet marts)."""
         return self.warehouse_path.parent
 
+    def exports_for(self, council: str) -> Path:
+        return self.exports_path / council if self.exports_per_council else self.exports_path
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        run_id = context.run_id or "no run"
+        holder = f"Dagster run {run_id}, pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}"
+        self._lock = acquire_lock(self.warehouse_path, self.wait_for_lock, holder)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._lock is not None:
+            release_lock(self._lock)
+            self._lock = None
+
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         con = open_warehouse(self.warehouse_path, read_only=read_only)
@@ -83,52 +196,33 @@ class WarehouseResource(dg.ConfigurableResource):
         finally:
             con.close()
 
-    def council_code(self, con: duckdb.DuckDBPyConnection) -> str:
-        """The council the warehouse is built for: the configured code, else the one its
-        extracts name (the most frequent CLD `LA Code` loaded), else the demo council."""
-        return self.council or council_of_extracts(con)
-
-    def dbt_env(self, council: str) -> None:
-        """Point dbt at this warehouse and council (env_var ASCW_WAREHOUSE / ASCW_COUNCIL in
-        profiles.yml and dbt_project.yml): every model that compares with `<council>` uses it."""
-        os.environ["ASCW_WAREHOUSE"] = str(self.warehouse_path)
-        os.environ["ASCW_COUNCIL"] = council
-
-
-class WarehouseDbt(DbtCliResource):
-    """dagster-dbt's CLI resource without two costs paid on every invocation for features this
-    project does not use (~5 s of a 30 s monthly refresh, measured):
-
-    - `_cli_version` runs `dbt --version` in a subprocess; dbt-core is pinned and installed in
-      this environment, so its package version is read instead;
-    - `_initialize_dbt_core_adapter` imports dbt and loads the profile in-process to give
-      `fetch_row_counts()` / `fetch_column_metadata()` a handle on the adapter; neither is used
-      (the warehouse is DuckDB, which would only open it read-only beside the dbt process).
-
-    Both override private methods of the pinned dagster-dbt; tests/test_dbt_target.py fails if
-    an upgrade renames them.
-    """
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(installed_version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
-        return None
-
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
-def default_resources() -> dict[str, object]:
-    s = load_settings()
+def dbt_executable() -> str:
+    """The `dbt` of this Python environment (dagster-dbt runs it as a process)."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else "dbt"
+
+
+def resources_for(settings: Settings, *, exports_per_council: bool | None = None,
+                  wait_for_lock: bool = True) -> dict[str, object]:
+    """The resources of a refresh with these settings: the landing, the warehouse (its packs per
+    council when the landing is a region's, unless said otherwise) and dbt, pointed at the
+    warehouse by a profile written beside it (orchestration/dbt_profile.py)."""
+    landing = LandingResource(landing=str(settings.landing), layout=settings.layout, council=settings.council or "")
+    per_council = landing.resolved_layout == "region" if exports_per_council is None else exports_per_council
     return {
+        "landing": landing,
         "warehouse": WarehouseResource(
-            landing=str(s.landing),
-            warehouse=str(s.warehouse),
-            exports=str(s.exports),
-            council=s.council or "",
+            warehouse=str(settings.warehouse), exports=str(settings.exports),
+            exports_per_council=per_council, wait_for_lock=wait_for_lock,
         ),
-        # `ascw-dbt`: dbt through the refresh's fork server when one runs (orchestration/dbt_forkserver.py).
-        "dbt": WarehouseDbt(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=launcher_path()),
+        "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(profiles_dir_for(settings.warehouse)),
+                              dbt_executable=dbt_executable()),
     }
+
+
+def default_resources() -> dict[str, object]:
+    return resources_for(load_settings())

@@ -3,19 +3,21 @@
 
 Orchestrator API::
 
-    results = run_source_checks(con, "2024-03", config)            # after loading, before dbt
-    by_month = run_source_checks_for_months(con, ["2024-02", "2024-03"], config)  # same, one call
+    part = Part("E06000023", "2024-03")                            # a council's month
+    results = run_source_checks(con, part, config)                  # after loading, before dbt
+    by_part = run_source_checks_for_parts(con, [part, Part("E06000022", "2024-03")], config)  # one call
     record_results(con, results)
-    results += run_reconciliation_checks(con, "2024-03", council, config)  # after dbt
+    results += run_reconciliation_checks(con, part, config)        # after dbt
     record_results(con, results)
-    blocking_failures(con, "2024-03")    # what publishing calls: [] means publishable
-    render_report_html(results, "2024-03"); summary_for_manifest(results)
+    blocking_failures(con, part)         # what publishing calls: [] means publishable
+    render_report_html(results, part); summary_for_manifest(results)
 """
 from orchestration.gates.config import GateConfig, load_gate_config
 from orchestration.gates.reconciliation import ReconTables, run_reconciliation_checks
 from orchestration.gates.report import render_report_html, summary_for_manifest
 from orchestration.gates.results import CheckResult, blocking_failures, clear_month, load_results, record_results
-from orchestration.gates.source_checks import run_source_checks, run_source_checks_for_months
+from orchestration.gates.source_checks import run_source_checks, run_source_checks_for_parts
+from orchestration.partitions_key import Part
 
 __all__ = [
     "CheckResult",
@@ -29,6 +31,7 @@ __all__ = [
     "render_report_html",
     "run_reconciliation_checks",
     "run_source_checks",
-    "run_source_checks_for_months",
+    "run_source_checks_for_parts",
+    "Part",
     "summary_for_manifest",
 ]

@@ -1,4 +1,4 @@
-"""One GX validation of a monthly file type over several months at once.
+"""One GX validation of a monthly file type over several council-months at once.
 
 GX's pandas engine costs about as much per row as per expectation (it copies and hashes the
 whole frame for each check), so validating a year of CLD row by row is slow however it is
@@ -7,14 +7,16 @@ values of its own column(s) alone, so here GX runs over each expectation's DISTI
 all requested months (each expectation on its own column(s); lists of similar length share a
 frame, shorter ones repeated to its length; a not-null check of a text column needs only one
 null and one non-null value) and the rows holding a failing value are then read back from
-DuckDB in ``_month, _file, _line`` order and attributed to their month: counts, failing rows,
-value counts and examples come out exactly as a month-by-month validation gives them.
+DuckDB in ``_council, _month, _file, _line`` order and attributed to their council's month:
+counts, failing rows, value counts and examples come out exactly as a validation of each
+council-month on its own gives them.
 Given a ``VerdictStore`` (``verdict_store``), the values GX judged before under the same
 expectation take their remembered verdict and GX runs on the others only (none: no GX call).
 Table-level expectations (the column set) run once over a zero-row frame with the same columns.
 
 ``validate_months`` returns None when that cannot be exact (an expectation type outside the
-lists, a GX exception, a result it cannot attribute); the caller then validates month by month.
+lists, a GX exception, a result it cannot attribute); the caller then validates each
+council-month on its own.
 """
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ from orchestration.gates.sqlutil import q
 from orchestration.gates.suites import COLUMN_KWARGS, columns_of, suite_from_json
 from orchestration.gates.verdict_store import VerdictStore, verdict_key
 from orchestration.months import month_label
+from orchestration.partitions_key import Part
 
 ROW_WISE_TYPES = frozenset(
     {
@@ -73,9 +76,9 @@ def validate_months(
     chunk_vectors: int = 64,
     max_examples: int = 5,
     verdicts: VerdictStore | None = None,
-) -> dict[str, list[ExpectationOutcome]] | None:
-    """Outcomes (in suite order) per month label for every month ``select_sql`` returns rows of;
-    months without rows are absent.  None: validate month by month instead.  With ``verdicts``,
+) -> dict[Part, list[ExpectationOutcome]] | None:
+    """Outcomes (in suite order) per council-month for every council-month ``select_sql`` returns
+    rows of; those without rows are absent.  None: validate each on its own instead.  With ``verdicts``,
     GX judges only the values it has not judged before under the same expectation
     (``verdict_store``), and its new verdicts are added to the store."""
     exps = suite_d["expectations"]
@@ -85,8 +88,8 @@ def validate_months(
     rows = f"({select_sql})"  # DuckDB computes only the columns each query below reads
     try:
         counts = {
-            month_label(m): int(n)
-            for m, n in con.execute(f"SELECT _month, count(*) FROM {rows} GROUP BY 1").fetchall()
+            Part(c, month_label(m)): int(n)
+            for c, m, n in con.execute(f"SELECT _council, _month, count(*) FROM {rows} GROUP BY 1, 2").fetchall()
         }
         if not counts:
             return {}
@@ -100,7 +103,7 @@ def validate_months(
             verdicts.save(con)
         failing, matches = found
         table_outcomes = _table_level(suite_d, empty, expectation_parameters, max_examples)
-        out: dict[str, list[ExpectationOutcome]] = {}
+        out: dict[Part, list[ExpectationOutcome]] = {}
         for label, n in counts.items():
             outs = []
             for i, e in enumerate(exps):
@@ -265,21 +268,22 @@ def _attribute(
     i: int,
     match_on: list[tuple[str, str]],
     gids: list[int],
-    out: dict[str, list[ExpectationOutcome]],
+    out: dict[Part, list[ExpectationOutcome]],
     id_columns: list[str],
     max_examples: int,
 ) -> None:
-    """Read back the rows holding expectation ``i``'s failing values and add them to their month."""
+    """Read back the rows holding expectation ``i``'s failing values and add them to their
+    council-month."""
     match = " AND ".join(f"{expr} IS NOT DISTINCT FROM v.{col}" for expr, col in match_on)
     df = con.execute(
         f"""SELECT r.* FROM {rows} r
             WHERE EXISTS (SELECT 1 FROM {_distinct_table(i)} v WHERE list_contains(?, v._gid) AND {match})
-            ORDER BY r._month, r._file, r._line""",
+            ORDER BY r._council, r._month, r._file, r._line""",
         [gids],
     ).df()
-    labels = np.array([month_label(pd.Timestamp(m).date()) for m in df["_month"]])
+    labels = np.array([f"{c}|{month_label(pd.Timestamp(m).date())}" for c, m in zip(df["_council"], df["_month"])])
     for label in dict.fromkeys(labels):
-        outcome = out[label][i]
+        outcome = out[Part(*label.split("|"))][i]
         positions = np.flatnonzero(labels == label)
         outcome.unexpected_count = len(positions)
         outcome.success = False

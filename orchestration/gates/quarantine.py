@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.months import parse_month
+from orchestration.partitions_key import Part
 from sources.contracts import RAW_SCHEMA, REJECTS_DDL
 
 GATE_REASON_PREFIX = "gate "
@@ -35,46 +36,46 @@ class RejectRow:
         return f"{GATE_REASON_PREFIX}{self.severity}: {self.description}"
 
 
-def write_rejects(con: duckdb.DuckDBPyConnection, month: str, rejects: list[RejectRow]) -> int:
-    """Replace the month's gate rejects with ``rejects``; returns the number written."""
-    return write_gate_rejects(con, {month: rejects})
+def write_rejects(con: duckdb.DuckDBPyConnection, part: Part, rejects: list[RejectRow]) -> int:
+    """Replace the council-month's gate rejects with ``rejects``; returns the number written."""
+    return write_gate_rejects(con, {part: rejects})
 
 
 def write_gate_rejects(
     con: duckdb.DuckDBPyConnection,
-    by_month: dict[str, list[RejectRow]],
-    reference: dict[str, list[RejectRow]] | None = None,
+    by_part: dict[Part, list[RejectRow]],
+    reference: dict[tuple[str, str], list[RejectRow]] | None = None,
 ) -> int:
-    """Replace each month's gate rejects with its rows and, for each reference or annual file type
-    in ``reference``, that type's gate rejects (month NULL, like the loader's reference rejects:
-    they are checked once, not once per month) with its rows; returns the number written."""
+    """Replace each council-month's gate rejects with its rows and, for each (council, reference
+    or annual file type) in ``reference``, that council's gate rejects of the type (month NULL,
+    like the loader's reference rejects: they are checked once, not once per month) with its
+    rows; returns the number written."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
     con.execute(REJECTS_DDL)
-    months = [parse_month(m) for m in by_month]
-    if months:
+    for part in by_part:
         con.execute(
-            f"DELETE FROM {RAW_SCHEMA}._rejects WHERE list_contains(?, month) AND starts_with(reason, ?)",
-            [months, GATE_REASON_PREFIX],
+            f"DELETE FROM {RAW_SCHEMA}._rejects WHERE council_code = ? AND month = ? AND starts_with(reason, ?)",
+            [part.council, parse_month(part.month), GATE_REASON_PREFIX],
         )
     reference = reference or {}
-    if reference:
+    for council, file_type in reference:
         con.execute(
-            f"DELETE FROM {RAW_SCHEMA}._rejects WHERE month IS NULL AND starts_with(reason, ?) "
-            "AND list_contains(?, file_type)",
-            [GATE_REASON_PREFIX, list(reference)],
+            f"DELETE FROM {RAW_SCHEMA}._rejects WHERE council_code = ? AND month IS NULL AND starts_with(reason, ?) "
+            "AND file_type = ?",
+            [council, GATE_REASON_PREFIX, file_type],
         )
-    tagged = [(parse_month(m), r) for m, rows in by_month.items() for r in rows] + [
-        (None, r) for rows in reference.values() for r in rows
+    tagged = [(part.council, parse_month(part.month), r) for part, rows in by_part.items() for r in rows] + [
+        (council, None, r) for (council, _), rows in reference.items() for r in rows
     ]
     if not tagged:
         return 0
-    rejects = [r for _, r in tagged]
+    rejects = [r for _, _, r in tagged]
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     frame = pd.DataFrame(
         {
             "load_id": [r.load_id for r in rejects],
             "file_type": [r.file_type for r in rejects],
-            "month": [m for m, _ in tagged],
+            "month": [m for _, m, _ in tagged],
             "file": [r.file for r in rejects],
             "line": pd.array([r.line for r in rejects], dtype="Int64"),
             "column": [r.column for r in rejects],
@@ -82,6 +83,7 @@ def write_gate_rejects(
             "reason": [r.reason for r in rejects],
             "check_name": [r.check_name for r in rejects],
             "rejected_at": [now] * len(rejects),
+            "council_code": [c for c, _, _ in tagged],
         }
     )
     con.register("_gate_rejects_frame", frame)
@@ -89,7 +91,7 @@ def write_gate_rejects(
         con.execute(
             f"""INSERT INTO {RAW_SCHEMA}._rejects
                 SELECT load_id, file_type, CAST(month AS DATE), file, CAST(line AS BIGINT), "column",
-                       value, reason, check_name, CAST(rejected_at AS TIMESTAMP)
+                       value, reason, check_name, CAST(rejected_at AS TIMESTAMP), council_code
                 FROM _gate_rejects_frame"""
         )
     finally:

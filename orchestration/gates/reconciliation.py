@@ -1,13 +1,16 @@
-"""Cross-source reconciliation checks for one month, run after dbt has built staging and marts.
+"""Cross-source reconciliation checks for one council's month, run after dbt has built staging
+and marts.
 
 They read the raw tables (whose column names the contract fixes) with the same "latest version
 wins" rules staging applies, so they also work before staging exists; every table name is a
-parameter (``ReconTables``).  The care-ladder check reads ``marts.care_ladder_monthly`` and is
+parameter (``ReconTables``): a council's checks read temporary views of the warehouse's tables
+holding that council's rows only (``council_views``), so every query below is the one a warehouse
+of a single council would run.  The care-ladder check reads ``marts.care_ladder_monthly`` and is
 reported as skipped while that mart does not exist.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -16,8 +19,9 @@ import duckdb
 from orchestration.gates.config import GateConfig, load_gate_config
 from orchestration.gates.gx_runner import plain
 from orchestration.gates.results import CheckResult, failure_message, stage_marker
-from orchestration.gates.sqlutil import file_label, files_in, qualified, table_exists
+from orchestration.gates.sqlutil import file_label, files_in, qualified, sql_literal, table_exists
 from orchestration.months import month_end, month_label, parse_month
+from orchestration.partitions_key import Part
 from sources.contracts import CARE_LADDER_RUNGS, CONTROCC_PAYMENTS, CONTROCC_SERVICE_LINES, LAS_CLD
 
 
@@ -43,12 +47,36 @@ def _plain_dict(d: dict[str, Any]) -> dict[str, Any]:
     return {k: plain(v) for k, v in d.items()}
 
 
+def council_views(con: duckdb.DuckDBPyConnection, council: str, tables: ReconTables) -> dict[str, str]:
+    """Each existing table of ``tables`` -> a temporary view of it holding ``council``'s rows only
+    (by its lineage column ``_council`` when it has one, as raw tables do, else by ``council_code``). The checks query the views
+    and name the tables."""
+    views: dict[str, str] = {}
+    for f in fields(ReconTables):
+        table = getattr(tables, f.name)
+        if not table_exists(con, table):
+            continue
+        columns = {d[0] for d in con.execute(f"SELECT * FROM {qualified(table)} LIMIT 0").description}
+        column = "_council" if "_council" in columns else "council_code"
+        view = f"_recon_{f.name}"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {qualified(table)}"
+                    f" WHERE {column} = {sql_literal(council)}")
+        views[table] = view
+    return views
+
+
 @dataclass
 class _Ctx:
     con: duckdb.DuckDBPyConnection
     month: str
     config: GateConfig
     tables: ReconTables
+    council: str
+    views: dict[str, str]  # table -> the view of the council's rows of it (council_views)
+
+    def rel(self, table: str) -> str:
+        """What a query reads for `table`: the council's rows of it."""
+        return self.views.get(table) or qualified(table)
 
     @property
     def m(self) -> date:
@@ -61,7 +89,7 @@ class _Ctx:
     def file(self, table: str, fallback: str) -> str:
         if not table_exists(self.con, table):
             return fallback
-        return file_label(files_in(self.con, table, "_month = ?", [self.m]), fallback)
+        return file_label(files_in(self.con, self.views.get(table, table), "_month = ?", [self.m]), fallback)
 
     def result(self, name: str, default_sev: str, target: str, passed: bool, message: str, **kw: Any) -> CheckResult:
         return CheckResult(
@@ -71,6 +99,7 @@ class _Ctx:
             passed=passed,
             message=message,
             month=month_label(self.month),
+            council=self.council,
             **kw,
         )
 
@@ -112,7 +141,7 @@ def payments_checks(ctx: _Ctx) -> list[CheckResult]:
         f"""
         WITH touched AS (
             SELECT DISTINCT "Service Agreement ID" AS sa, "Line No" AS ln, "Period Start" AS ps, "Period End" AS pe
-            FROM {qualified(t.payments)}
+            FROM {ctx.rel(t.payments)}
             WHERE _month = ? AND lower(trim("Payment Status")) IN ('paid', 'reversed')
         ),
         pay AS (  -- everything paid for those line periods up to this month, net of reversals
@@ -123,7 +152,7 @@ def payments_checks(ctx: _Ctx) -> list[CheckResult]:
                    min(p._line) FILTER (WHERE p._month = ?) AS line,
                    min(p."Payment ID") FILTER (WHERE p._month = ?) AS payment_id
             FROM touched t
-            JOIN {qualified(t.payments)} p
+            JOIN {ctx.rel(t.payments)} p
               ON p."Service Agreement ID" = t.sa AND p."Line No" = t.ln AND p."Period Start" = t.ps
              AND p."Period End" = t.pe AND p._month <= ?
             GROUP BY ALL
@@ -135,7 +164,7 @@ def payments_checks(ctx: _Ctx) -> list[CheckResult]:
                        ORDER BY (l._month = date_trunc('month', p.ps)) DESC NULLS LAST, l._month DESC NULLS LAST, l._line DESC
                    ) AS rn
             FROM pay p
-            LEFT JOIN {qualified(t.service_lines)} l
+            LEFT JOIN {ctx.rel(t.service_lines)} l
               ON l."Service Agreement ID" = p.sa AND l."Line No" = p.ln AND l._month <= ?
             WHERE p.has_paid
         )
@@ -221,7 +250,7 @@ def funding_line_check(ctx: _Ctx) -> CheckResult:
         -- the snapshot is in it and that row is its latest version up to this month (reading
         -- only this month's rows keeps the check linear in the number of months loaded).
         WITH ev AS (
-            SELECT * FROM {qualified(t.cld)} WHERE _month = ?
+            SELECT * FROM {ctx.rel(t.cld)} WHERE _month = ?
             QUALIFY row_number() OVER (PARTITION BY trim("Event Reference") ORDER BY _line DESC) = 1
         )
         SELECT _file AS file, _line AS line, "Event Reference", "LA Person Unique Identifier",
@@ -232,7 +261,7 @@ def funding_line_check(ctx: _Ctx) -> CheckResult:
           AND "Event Start Date" <= ? AND ("Event End Date" IS NULL OR "Event End Date" >= ?)
           AND coalesce(lower(trim("Delivery Mechanism")), '') <> 'direct payment'
           AND NOT EXISTS (
-              SELECT 1 FROM {qualified(t.service_lines)} l
+              SELECT 1 FROM {ctx.rel(t.service_lines)} l
               WHERE l._month = ? AND trim(l."Event Reference") = trim(ev."Event Reference"))
         ORDER BY _file, _line
         """,
@@ -257,9 +286,9 @@ def element_mapping_check(ctx: _Ctx) -> CheckResult:
         ctx.con,
         f"""
         SELECT _file AS file, _line AS line, "Service Agreement ID", "Line No", "Element Code"
-        FROM {qualified(t.service_lines)} l
+        FROM {ctx.rel(t.service_lines)} l
         WHERE _month = ? AND "Element Code" IS NOT NULL AND NOT EXISTS (
-            SELECT 1 FROM {qualified(t.element_rung_map)} m
+            SELECT 1 FROM {ctx.rel(t.element_rung_map)} m
             WHERE upper(trim(m."Element Code")) = upper(trim(l."Element Code")) AND m."Care Ladder Rung" IS NOT NULL)
         ORDER BY _file, _line
         """,
@@ -285,11 +314,11 @@ def cqc_location_check(ctx: _Ctx) -> CheckResult:
         ctx.con,
         f"""
         SELECT _file AS file, _line AS line, "Service Agreement ID", "Line No", "Supplier ID", "CQC Location ID"
-        FROM {qualified(t.service_lines)} l
+        FROM {ctx.rel(t.service_lines)} l
         WHERE _month = ? AND nullif(trim("CQC Location ID"), '') IS NOT NULL
           AND "Start Date" <= ? AND ("End Date" IS NULL OR "End Date" >= ?)
           AND NOT EXISTS (
-              SELECT 1 FROM {qualified(t.cqc_locations)} c
+              SELECT 1 FROM {ctx.rel(t.cqc_locations)} c
               WHERE c._month = ? AND upper(trim(c."Location ID")) = upper(trim(l."CQC Location ID")))
         ORDER BY _file, _line
         """,
@@ -312,7 +341,7 @@ def la_code_check(ctx: _Ctx, council: str) -> CheckResult:
         return gone
     rows = _rows(
         ctx.con,
-        f"""SELECT _file AS file, _line AS line, "Event Reference", "LA Code" FROM {qualified(t.cld)}
+        f"""SELECT _file AS file, _line AS line, "Event Reference", "LA Code" FROM {ctx.rel(t.cld)}
             WHERE _month = ? AND trim("LA Code") IS DISTINCT FROM ? ORDER BY _file, _line""",
         [ctx.m, council],
     )
@@ -339,7 +368,7 @@ def care_ladder_shares_check(ctx: _Ctx) -> list[CheckResult]:
         rows = _rows(
             ctx.con,
             f"""SELECT age_band, sum({measure}) AS total_pct, sum({base}) AS base_total
-                FROM {qualified(t.care_ladder)}
+                FROM {ctx.rel(t.care_ladder)}
                 WHERE month = ? AND care_ladder_rung IN ({placeholders})
                 GROUP BY age_band
                 HAVING coalesce(sum({base}), 0) > 0
@@ -362,20 +391,23 @@ def care_ladder_shares_check(ctx: _Ctx) -> list[CheckResult]:
 
 def run_reconciliation_checks(
     con: duckdb.DuckDBPyConnection,
-    month: str,
-    council: str,
+    part: Part,
     config: GateConfig | None = None,
     tables: ReconTables | None = None,
 ) -> list[CheckResult]:
-    """Every reconciliation check of the month, plus the stage marker."""
-    ctx = _Ctx(con, month_label(month), config or load_gate_config(), tables or ReconTables())
+    """Every reconciliation check of the council's month, plus the stage marker. ``tables``: the
+    tables to read (default the warehouse's), each narrowed to the council's rows."""
+    part = Part.of(*part)
+    tables = tables or ReconTables()
+    ctx = _Ctx(con, part.month, config or load_gate_config(), tables, part.council,
+               council_views(con, part.council, tables))
     results = [
         *payments_checks(ctx),
         funding_line_check(ctx),
         element_mapping_check(ctx),
         cqc_location_check(ctx),
-        la_code_check(ctx, council),
+        la_code_check(ctx, part.council),
         *care_ladder_shares_check(ctx),
     ]
-    results.append(stage_marker("gates.reconciliation.completed", ctx.month, results))
+    results.append(stage_marker("gates.reconciliation.completed", part, results))
     return results

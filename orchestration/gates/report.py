@@ -13,6 +13,7 @@ from typing import Any
 from orchestration.gates.results import CheckResult
 from orchestration.gates.suites import SENSITIVE_COLUMNS
 from orchestration.months import month_label
+from orchestration.partitions_key import Part
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1b1b1b}
@@ -85,11 +86,11 @@ def _order(r: CheckResult) -> tuple[int, str]:
     return rank, r.name
 
 
-def render_report_html(results: list[CheckResult], month: str, max_examples: int = 5) -> str:
+def render_report_html(results: list[CheckResult], part: Part, max_examples: int = 5) -> str:
     """Self-contained HTML: a verdict, then every check (failures first) with up to
     ``max_examples`` offending rows for each failure.  Deterministic: the same results give the
     same bytes (no timestamps), so a republished pack does not change needlessly."""
-    label = month_label(month)
+    label = f"{part.council} {month_label(part.month)}"
     s = summary_for_manifest(results)
     verdict = (
         f'<p class="banner blocked">Blocked: {s["failed_error"]} blocking check(s) failed; '

@@ -1,8 +1,10 @@
 """Check results: the dataclass every gate returns and their home, ``audit.check_results``.
 
-Rerunning a month replaces that month's rows of the same check name.  ``blocking_failures`` is
-what the publish step calls: it re-reads the table and fails closed (a month whose source checks
-or reconciliation checks were never recorded is blocked too).
+Every result belongs to a council and a month (the warehouse holds any number of councils; a
+check that fails for one council blocks that council's month only).  Rerunning a council's month
+replaces its rows of the same check name.  ``blocking_failures`` is what the publish step calls: it
+re-reads the table and fails closed (a council-month whose source checks, dbt build or
+reconciliation checks were never recorded is blocked too).
 """
 from __future__ import annotations
 
@@ -16,25 +18,27 @@ import duckdb
 import pandas as pd
 
 from orchestration.months import month_label, parse_month
+from orchestration.partitions_key import Part
 
 Severity = Literal["ERROR", "WARN"]
 AUDIT_SCHEMA = "audit"
 RESULTS_TABLE = f"{AUDIT_SCHEMA}.check_results"
 
-# Marker checks each stage emits, so a month is only publishable once both stages ran.
+# Marker checks each stage emits, so a council-month is only publishable once every stage ran.
 STAGE_MARKERS = {
     "gates.source_checks.completed": "source checks (run_source_checks)",
+    "gates.dbt.completed": "dbt build and tests",
     "gates.reconciliation.completed": "reconciliation checks (run_reconciliation_checks)",
 }
 
 RESULTS_DDL = f"""CREATE TABLE IF NOT EXISTS {RESULTS_TABLE} (
-  month DATE, name VARCHAR, target VARCHAR, severity VARCHAR, passed BOOLEAN, skipped BOOLEAN,
-  message VARCHAR, file VARCHAR, "column" VARCHAR, examples JSON, observed JSON,
+  council_code VARCHAR, month DATE, name VARCHAR, target VARCHAR, severity VARCHAR, passed BOOLEAN,
+  skipped BOOLEAN, message VARCHAR, file VARCHAR, "column" VARCHAR, examples JSON, observed JSON,
   recorded_at TIMESTAMP
 )"""
 
-RESULT_COLUMNS = ["month", "name", "target", "severity", "passed", "skipped", "message", "file", "column",
-                  "examples", "observed", "recorded_at"]
+RESULT_COLUMNS = ["council_code", "month", "name", "target", "severity", "passed", "skipped", "message", "file",
+                  "column", "examples", "observed", "recorded_at"]
 
 
 @dataclass
@@ -50,6 +54,11 @@ class CheckResult:
     examples: list[dict[str, Any]] = field(default_factory=list)
     observed: dict[str, Any] = field(default_factory=dict)
     skipped: bool = False  # the check could not apply (e.g. mart not built yet); never blocks
+    council: str | None = None  # the council's ONS code
+
+    @property
+    def part(self) -> Part | None:
+        return Part(self.council, self.month) if self.council and self.month else None
 
     @property
     def blocking(self) -> bool:
@@ -85,13 +94,14 @@ def ensure_results_table(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def record_results(con: duckdb.DuckDBPyConnection, results: list[CheckResult]) -> None:
-    """Persist results; a rerun replaces rows of the same month + name."""
+    """Persist results; a rerun replaces rows of the same council + month + name."""
     ensure_results_table(con)
     if not results:
         return
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     rows = [
         (
+            r.council,
             parse_month(r.month) if r.month else None,
             r.name,
             r.target,
@@ -116,7 +126,8 @@ def record_results(con: duckdb.DuckDBPyConnection, results: list[CheckResult]) -
         con.execute(
             f"""DELETE FROM {RESULTS_TABLE} r WHERE EXISTS (
                     SELECT 1 FROM _new_check_results n
-                    WHERE n.month IS NOT DISTINCT FROM r.month AND n.name = r.name)"""
+                    WHERE n.council_code IS NOT DISTINCT FROM r.council_code
+                      AND n.month IS NOT DISTINCT FROM r.month AND n.name = r.name)"""
         )
         con.execute(f"INSERT INTO {RESULTS_TABLE} SELECT * FROM _new_check_results")
         con.execute("COMMIT")
@@ -127,24 +138,25 @@ def record_results(con: duckdb.DuckDBPyConnection, results: list[CheckResult]) -
         con.unregister("_new_check_results")
 
 
-def clear_month(con: duckdb.DuckDBPyConnection, month: str) -> int:
-    """Delete every recorded result of the month: a refresh re-decides it from this run only, so
-    a check that failed last time and no longer applies cannot keep the month blocked."""
+def clear_month(con: duckdb.DuckDBPyConnection, part: Part) -> int:
+    """Delete every recorded result of the council's month: a refresh re-decides it from this run
+    only, so a check that failed last time and no longer applies cannot keep the month blocked."""
     ensure_results_table(con)
-    m = parse_month(month)
-    n = con.execute(f"SELECT count(*) FROM {RESULTS_TABLE} WHERE month = ?", [m]).fetchone()[0]
-    con.execute(f"DELETE FROM {RESULTS_TABLE} WHERE month = ?", [m])
+    key = [part.council, parse_month(part.month)]
+    where = "council_code = ? AND month = ?"
+    n = con.execute(f"SELECT count(*) FROM {RESULTS_TABLE} WHERE {where}", key).fetchone()[0]
+    con.execute(f"DELETE FROM {RESULTS_TABLE} WHERE {where}", key)
     return int(n)
 
 
-def load_results(con: duckdb.DuckDBPyConnection, month: str) -> list[CheckResult]:
-    """Every recorded result of the month, in check-name order."""
+def load_results(con: duckdb.DuckDBPyConnection, part: Part) -> list[CheckResult]:
+    """Every recorded result of the council's month, in check-name order."""
     ensure_results_table(con)
     rows = con.execute(
         f"""SELECT name, target, severity, passed, message, month, file, "column",
-                   CAST(examples AS VARCHAR), CAST(observed AS VARCHAR), skipped
-            FROM {RESULTS_TABLE} WHERE month = ? ORDER BY name""",
-        [parse_month(month)],
+                   CAST(examples AS VARCHAR), CAST(observed AS VARCHAR), skipped, council_code
+            FROM {RESULTS_TABLE} WHERE council_code = ? AND month = ? ORDER BY name""",
+        [part.council, parse_month(part.month)],
     ).fetchall()
     return [
         CheckResult(
@@ -159,15 +171,16 @@ def load_results(con: duckdb.DuckDBPyConnection, month: str) -> list[CheckResult
             examples=json.loads(r[8]) if r[8] else [],
             observed=json.loads(r[9]) if r[9] else {},
             skipped=bool(r[10]),
+            council=r[11],
         )
         for r in rows
     ]
 
 
-def blocking_failures(con: duckdb.DuckDBPyConnection, month: str) -> list[CheckResult]:
-    """Failed ERROR checks recorded for the month; a missing stage is itself a failure."""
-    recorded = load_results(con, month)
-    label = month_label(month)
+def blocking_failures(con: duckdb.DuckDBPyConnection, part: Part) -> list[CheckResult]:
+    """Failed ERROR checks recorded for the council's month; a missing stage is itself a failure."""
+    recorded = load_results(con, part)
+    label = month_label(part.month)
     names = {r.name for r in recorded}
     missing = [
         CheckResult(
@@ -175,17 +188,21 @@ def blocking_failures(con: duckdb.DuckDBPyConnection, month: str) -> list[CheckR
             target=RESULTS_TABLE,
             severity="ERROR",
             passed=False,
-            message=f"{label}: no {what} recorded in {RESULTS_TABLE}; run the gates before publishing",
+            message=f"{part.council} {label}: no {what} recorded in {RESULTS_TABLE}; run the gates before publishing",
             month=label,
+            council=part.council,
         )
         for marker, what in STAGE_MARKERS.items()
         if marker not in names
     ]
-    return missing + [r for r in recorded if r.blocking]
+    # the checks that failed first: a stage that did not run is a consequence (the run stopped)
+    return [r for r in recorded if r.blocking] + missing
 
 
-def stage_marker(stage_name: str, month: str, results: list[CheckResult]) -> CheckResult:
-    """The result saying a stage ran to the end, with its own pass/fail counts."""
+def stage_marker(stage_name: str, part: Part, results: list[CheckResult]) -> CheckResult:
+    """The result saying a stage ran to the end for a council's month, with its own pass/fail
+    counts."""
+    month = part.month
     failed = [r for r in results if not r.passed and not r.skipped]
     errors = sum(r.severity == "ERROR" for r in failed)
     return CheckResult(
@@ -198,6 +215,7 @@ def stage_marker(stage_name: str, month: str, results: list[CheckResult]) -> Che
             f"{errors} failed ERROR, {len(failed) - errors} failed WARN"
         ),
         month=month_label(month),
+        council=part.council,
         observed={"checks": len(results), "failed_error": errors, "failed_warn": len(failed) - errors},
     )
 

@@ -1,19 +1,21 @@
 """The SELECT a suite validates: the contract and lineage columns of a raw table plus the suite's
-derived columns (``meta.derived``), for one month or, with each row's own month, for several."""
+derived columns (``meta.derived``), for one council-month or, with each row's own month, for
+several councils and months."""
 from __future__ import annotations
 
-from datetime import date
 from string import Template
 from typing import Any
 
-from orchestration.gates.sqlutil import partition_filter, q, qualified, raw_table
+from orchestration.gates.sqlutil import partition_filter, parts_values, q, qualified, raw_table
 from orchestration.months import month_end, parse_month
+from orchestration.partitions_key import Part
 from sources.contracts import FileType
 
-LINEAGE = ["_month", "_file", "_line", "_load_id"]
+LINEAGE = ["_council", "_month", "_file", "_line", "_load_id"]
 # Stand-ins for the ${month_start}/${month_end} placeholders when months are read together:
 # ``DATE '<stand-in>'`` becomes the joined month table's column.
 _BATCH_DATES = {"month_start": "_gate_month_start", "month_end": "_gate_month_end"}
+_BATCH_COLUMNS = ("_gate_council", *_BATCH_DATES.values())
 
 
 def _columns(ft: FileType) -> list[str]:
@@ -36,21 +38,21 @@ def _select_list(ft: FileType, derived: dict[str, str]) -> str:
     return ", ".join([q(c) for c in _columns(ft)] + [f"({sql}) AS {q(name)}" for name, sql in derived.items()])
 
 
-def select_sql(ft: FileType, suite_d: dict[str, Any], month: str) -> tuple[str, list[Any]]:
-    """SELECT of the month's rows to validate (in file and line order) and its parameters."""
-    subst = {"month_start": parse_month(month).isoformat(), "month_end": month_end(month).isoformat()}
-    where, takes_month = partition_filter(ft)
+def select_sql(ft: FileType, suite_d: dict[str, Any], part: Part) -> tuple[str, list[Any]]:
+    """SELECT of the council-month's rows to validate (in file and line order) and its parameters."""
+    subst = {"month_start": parse_month(part.month).isoformat(), "month_end": month_end(part.month).isoformat()}
+    where, params = partition_filter(ft, part)
     sql = (
         f"SELECT {_select_list(ft, _derived(suite_d, subst))} FROM {qualified(raw_table(ft))} "
         f"WHERE {where} ORDER BY _file, _line"
     )
-    return sql, [parse_month(month)] if takes_month else []
+    return sql, params
 
 
-def batch_select_sql(ft: FileType, suite_d: dict[str, Any], months: list[str]) -> str | None:
-    """SELECT of the rows of several months of a monthly file type, each row's derived columns
-    computed with its own month's first/last day (unordered; no parameters).  None when a derived
-    column uses a month placeholder other than as ``DATE '${...}'``."""
+def batch_select_sql(ft: FileType, suite_d: dict[str, Any], parts: list[Part]) -> str | None:
+    """SELECT of the rows of several council-months of a monthly file type, each row's derived
+    columns computed with its own month's first/last day (unordered; no parameters).  None when a
+    derived column uses a month placeholder other than as ``DATE '${...}'``."""
     marker = {k: f"\x00{v}\x00" for k, v in _BATCH_DATES.items()}
     derived = _derived(suite_d, marker)
     for name, sql in derived.items():
@@ -59,9 +61,8 @@ def batch_select_sql(ft: FileType, suite_d: dict[str, Any], months: list[str]) -
         if "\x00" in sql:
             return None
         derived[name] = sql
-    starts: list[date] = sorted({parse_month(m) for m in months})
-    values = ", ".join(f"(DATE '{m.isoformat()}', DATE '{month_end(m).isoformat()}')" for m in starts)
     return (
         f"SELECT {_select_list(ft, derived)} FROM {qualified(raw_table(ft))} "
-        f"JOIN (VALUES {values}) AS _gm({', '.join(_BATCH_DATES.values())}) ON _month = _gm._gate_month_start"
+        f"JOIN (VALUES {parts_values(parts)}) AS _gm({', '.join(_BATCH_COLUMNS)}) "
+        "ON _council = _gm._gate_council AND _month = _gm._gate_month_start"
     )

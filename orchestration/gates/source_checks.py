@@ -1,22 +1,24 @@
-"""Source checks, run after loading and before dbt, for one month or several at once.
+"""Source checks, run after loading and before dbt, for one council-month or many at once.
 
-``run_source_checks_for_months(con, months, config)`` (``run_source_checks(con, month, config)``
-is the same for one month):
-1. file-level checks from ``raw._load_log`` (``row_accounting``), per month;
+``run_source_checks_for_parts(con, parts, config)`` (``run_source_checks(con, part, config)`` is
+the same for one; a ``Part`` is a council and a month):
+1. file-level checks from ``raw._load_log`` (``row_accounting``), per council-month;
 2. per monthly file type: the committed GX suite (``expectations/<key>.json``) over the raw rows
-   of ALL the months in one validation (``batch_validation``: GX judges each expectation's
-   distinct values, failing rows are attributed back to their month through ``_month``/``_file``),
-   falling back to a month-by-month validation streamed out of DuckDB in bounded chunks
-   (``gx_runner``) when that cannot be exact (given a ``VerdictStore``, GX judges only the values
-   it has not judged before under the same expectation: ``verdict_store``); plus SQL checks that
-   need the whole month (uniqueness, column types, row-count drift), per month;
-3. the same for the reference and annual files, validated ONCE (they are not partitioned by
-   month) and copied to every month's results, unless ``config.check_reference_files`` is off;
-   a later run reuses those results while the files, suites, config and checking code are
-   unchanged (``reference_cache``);
+   of ALL the council-months in one validation (``batch_validation``: GX judges each
+   expectation's distinct values, failing rows are attributed back to their council and month
+   through ``_council``/``_month``/``_file``), falling back to a validation of each council-month
+   on its own streamed out of DuckDB in bounded chunks (``gx_runner``) when that cannot be exact
+   (given a ``VerdictStore``, GX judges only the values it has not judged before under the same
+   expectation: ``verdict_store``); plus SQL checks that need the whole month (uniqueness, column
+   types, row-count drift against the council's previous month), per council-month;
+3. the same for each council's reference and annual files, validated ONCE (they are not
+   partitioned by month) and copied to every one of the council's months' results, unless
+   ``config.check_reference_files`` is off; a later run reuses those results while the files,
+   suites, config and checking code are unchanged (``reference_cache``);
 4. rows failing row-level checks are written to ``raw._rejects`` (``quarantine``): under their
-   month for monthly files, once with month NULL for reference and annual files;
-5. a marker result per month saying the stage ran (``blocking_failures`` needs it).
+   council and month for monthly files, once per council with month NULL for reference and
+   annual files;
+5. a marker result per council-month saying the stage ran (``blocking_failures`` needs it).
 Results are returned, not recorded: the caller passes them to ``record_results``.
 """
 from __future__ import annotations
@@ -34,13 +36,13 @@ from orchestration.gates.gx_runner import ExpectationOutcome, validate_rows
 from orchestration.gates.quarantine import RejectRow, write_gate_rejects
 from orchestration.gates.results import CheckResult, failure_message, stage_marker
 from orchestration.gates.row_select import batch_select_sql, select_sql
-from orchestration.gates.sqlutil import catalog_snapshot, file_label, files_by_month, files_in, partition_filter, raw_table, table_exists
+from orchestration.gates.sqlutil import catalog_snapshot, file_label, files_by_part, files_in, partition_filter, raw_table, table_exists
 from orchestration.gates.suites import load_suite_json
 from orchestration.gates.verdict_store import VerdictStore
-from orchestration.months import month_label, parse_month
+from orchestration.partitions_key import Part
 from sources.contracts import ANNUAL_FILE_TYPES, MONTHLY_FILE_TYPES, REFERENCE_FILE_TYPES, FileType
 
-__all__ = ["check_file_type", "expectation_parameters", "run_source_checks", "run_source_checks_for_months", "select_sql"]
+__all__ = ["check_file_type", "expectation_parameters", "run_source_checks", "run_source_checks_for_parts", "select_sql"]
 
 Checked = tuple[list[CheckResult], list[RejectRow]]
 
@@ -56,14 +58,15 @@ def expectation_parameters(config: GateConfig) -> dict[str, Any]:
 
 
 def _outcome_to_result(
-    ft: FileType, month: str, outcome: ExpectationOutcome, files: str, config: GateConfig
+    ft: FileType, part: Part, outcome: ExpectationOutcome, files: str, config: GateConfig
 ) -> tuple[CheckResult, list[RejectRow]]:
     meta = outcome.meta
     name = meta["name"]
     sev = config.severity_for(name, meta["severity"])
     column = None if meta["column"] == "*" else meta["column"]
     what = meta["fail_text"]
-    base: dict[str, Any] = dict(name=name, target=raw_table(ft), severity=sev, month=month_label(month), column=column)
+    base: dict[str, Any] = dict(name=name, target=raw_table(ft), severity=sev, month=part.month,
+                                council=part.council, column=column)
     if outcome.error:
         return CheckResult(
             passed=False,
@@ -119,140 +122,146 @@ def _outcome_to_result(
 
 
 def check_file_type(
-    con: duckdb.DuckDBPyConnection, ft: FileType, month: str, config: GateConfig
+    con: duckdb.DuckDBPyConnection, ft: FileType, part: Part, config: GateConfig
 ) -> tuple[list[CheckResult], list[RejectRow]]:
-    """Suite + SQL checks of one file type for the month (nothing when its raw table is absent
-    or, for reference/annual files, empty; a missing monthly file is reported by file_loaded)."""
+    """Suite + SQL checks of one file type for the council-month (nothing when its raw table is
+    absent or, for reference/annual files, holds no row of the council; a missing monthly file is
+    reported by file_loaded)."""
     table = raw_table(ft)
     if not table_exists(con, table):
         return [], []
-    where, takes_month = partition_filter(ft)
-    params = [parse_month(month)] if takes_month else []
+    where, params = partition_filter(ft, part)
     found = files_in(con, table, where, params)
     if not found and ft.scope != "monthly":
         return [], []
-    files = file_label(found, ft.file_name(month_label(month)) if ft.scope == "monthly" else ft.file_pattern)
+    files = file_label(found, ft.file_name(part.month) if ft.scope == "monthly" else ft.file_pattern)
     suite_d = load_suite_json(ft.key)
-    sql, sql_params = select_sql(ft, suite_d, month)
+    sql, sql_params = select_sql(ft, suite_d, part)
     outcomes = validate_rows(
         con, suite_d, sql, sql_params, expectation_parameters(config),
         chunk_vectors=config.chunk_vectors, max_examples=config.max_examples,
     )
-    return _with_sql_checks(con, ft, month, config, _results_of(ft, month, outcomes, files, config))
+    return _with_sql_checks(con, ft, part, config, _results_of(ft, part, outcomes, files, config))
 
 
-def _results_of(ft: FileType, month: str, outcomes: list[ExpectationOutcome], files: str, config: GateConfig) -> Checked:
+def _results_of(ft: FileType, part: Part, outcomes: list[ExpectationOutcome], files: str, config: GateConfig) -> Checked:
     results: list[CheckResult] = []
     rejects: list[RejectRow] = []
     for o in outcomes:
-        r, rej = _outcome_to_result(ft, month, o, files, config)
+        r, rej = _outcome_to_result(ft, part, o, files, config)
         results.append(r)
         rejects += rej
     return results, rejects
 
 
-def _with_sql_checks(con: duckdb.DuckDBPyConnection, ft: FileType, month: str, config: GateConfig, checked: Checked) -> Checked:
-    """The suite's results followed by the SQL checks of the month (uniqueness, types, drift)."""
+def _with_sql_checks(con: duckdb.DuckDBPyConnection, ft: FileType, part: Part, config: GateConfig,
+                     checked: Checked) -> Checked:
+    """The suite's results followed by the SQL checks of the council-month (uniqueness, types, drift)."""
     results, rejects = list(checked[0]), list(checked[1])
-    uniq, rej = sql_checks.uniqueness_checks(con, ft, month, config)
+    uniq, rej = sql_checks.uniqueness_checks(con, ft, part, config)
     results += uniq
     rejects += rej
-    for extra in (sql_checks.column_type_check(con, ft, month, config), sql_checks.drift_check(con, ft, month, config)):
+    for extra in (sql_checks.column_type_check(con, ft, part, config), sql_checks.drift_check(con, ft, part, config)):
         if extra is not None:
             results.append(extra)
     return results, rejects
 
 
 def check_monthly_file_type(
-    con: duckdb.DuckDBPyConnection, ft: FileType, labels: list[str], config: GateConfig,
+    con: duckdb.DuckDBPyConnection, ft: FileType, parts: list[Part], config: GateConfig,
     verdicts: VerdictStore | None = None,
-) -> dict[str, Checked]:
-    """``check_file_type`` of a monthly file type for several months, with ONE GX validation over
-    the rows of all of them (``batch_validation``); a month without rows, or every month when the
-    batch cannot be exact, is checked on its own."""
+) -> dict[Part, Checked]:
+    """``check_file_type`` of a monthly file type for several council-months, with ONE GX
+    validation over the rows of all of them (``batch_validation``); a council-month without rows,
+    or every one when the batch cannot be exact, is checked on its own."""
     if not table_exists(con, raw_table(ft)):
-        return {m: ([], []) for m in labels}
+        return {p: ([], []) for p in parts}
     suite_d = load_suite_json(ft.key)
-    sql = batch_select_sql(ft, suite_d, labels)
-    by_month = None
+    sql = batch_select_sql(ft, suite_d, parts)
+    by_part = None
     if sql is not None:
-        by_month = validate_months(
+        by_part = validate_months(
             con, suite_d, sql, expectation_parameters(config),
             chunk_vectors=config.chunk_vectors, max_examples=config.max_examples, verdicts=verdicts,
         )
-    if not by_month:
-        return {m: check_file_type(con, ft, m, config) for m in labels}
-    files = files_by_month(con, raw_table(ft), labels)
-    unique = sql_checks.uniqueness_checks_for_months(con, ft, labels, config)
-    drift = sql_checks.drift_checks(con, ft, labels, config)
-    out: dict[str, Checked] = {}
-    for m in labels:
-        if m not in by_month:
-            out[m] = check_file_type(con, ft, m, config)
+    if not by_part:
+        return {p: check_file_type(con, ft, p, config) for p in parts}
+    files = files_by_part(con, raw_table(ft), parts)
+    unique = sql_checks.uniqueness_checks_for_parts(con, ft, parts, config)
+    drift = sql_checks.drift_checks(con, ft, parts, config)
+    out: dict[Part, Checked] = {}
+    for p in parts:
+        if p not in by_part:
+            out[p] = check_file_type(con, ft, p, config)
             continue
-        results, rejects = _results_of(ft, m, by_month[m], file_label(files.get(m, []), ft.file_name(m)), config)
-        results += unique.get(m, ([], []))[0]
-        rejects += unique.get(m, ([], []))[1]
-        results += [x for x in (sql_checks.column_type_check(con, ft, m, config), drift.get(m)) if x is not None]
-        out[m] = results, rejects
+        results, rejects = _results_of(ft, p, by_part[p], file_label(files.get(p, []), ft.file_name(p.month)), config)
+        results += unique.get(p, ([], []))[0]
+        rejects += unique.get(p, ([], []))[1]
+        results += [x for x in (sql_checks.column_type_check(con, ft, p, config), drift.get(p)) if x is not None]
+        out[p] = results, rejects
     return out
 
 
-def _for_month(r: CheckResult, month: str) -> CheckResult:
-    return dataclasses.replace(r, month=month, examples=copy.deepcopy(r.examples), observed=copy.deepcopy(r.observed))
+def _for_part(r: CheckResult, part: Part) -> CheckResult:
+    return dataclasses.replace(r, month=part.month, council=part.council, examples=copy.deepcopy(r.examples),
+                               observed=copy.deepcopy(r.observed))
 
 
-def run_source_checks_for_months(
-    con: duckdb.DuckDBPyConnection, months: list[str], config: GateConfig | None = None,
+def run_source_checks_for_parts(
+    con: duckdb.DuckDBPyConnection, parts: list[Part], config: GateConfig | None = None,
     verdicts: VerdictStore | None = None,
-) -> dict[str, list[CheckResult]]:
-    """Every source check of each month (see module docstring), keyed by ``YYYY-MM`` in the
-    order given; the months' gate rejects (and the reference files', when checked) are rewritten.
-    With ``verdicts`` GX judges only values it has not judged before (``verdict_store``)."""
+) -> dict[Part, list[CheckResult]]:
+    """Every source check of each council-month (see module docstring), keyed by ``Part`` in the
+    order given; their gate rejects (and the councils' reference files', when checked) are
+    rewritten. With ``verdicts`` GX judges only values it has not judged before (``verdict_store``)."""
     config = config or load_gate_config()
-    labels = list(dict.fromkeys(month_label(m) for m in months))
-    if not labels:
+    parts = list(dict.fromkeys(Part.of(*p) for p in parts))
+    if not parts:
         return {}
     with catalog_snapshot(con):
-        results, rejects, reference_rejects = _check_months(con, labels, config, verdicts)
+        results, rejects, reference_rejects = _check_parts(con, parts, config, verdicts)
     write_gate_rejects(con, rejects, reference_rejects)
-    for m in labels:
-        results[m].append(stage_marker("gates.source_checks.completed", m, results[m]))
+    for p in parts:
+        results[p].append(stage_marker("gates.source_checks.completed", p, results[p]))
     return results
 
 
-def _check_months(
-    con: duckdb.DuckDBPyConnection, labels: list[str], config: GateConfig,
+def _check_parts(
+    con: duckdb.DuckDBPyConnection, parts: list[Part], config: GateConfig,
     verdicts: VerdictStore | None = None,
-) -> tuple[dict[str, list[CheckResult]], dict[str, list[RejectRow]], dict[str, list[RejectRow]]]:
-    results = {m: row_accounting.file_checks(con, m, config) for m in labels}
-    rejects: dict[str, list[RejectRow]] = {m: [] for m in labels}
+) -> tuple[dict[Part, list[CheckResult]], dict[Part, list[RejectRow]], dict[tuple[str, str], list[RejectRow]]]:
+    results = {p: row_accounting.file_checks(con, p, config) for p in parts}
+    rejects: dict[Part, list[RejectRow]] = {p: [] for p in parts}
     for ft in MONTHLY_FILE_TYPES:
-        for m, (r, rej) in check_monthly_file_type(con, ft, labels, config, verdicts).items():
-            results[m] += r
-            rejects[m] += rej
-    reference_rejects: dict[str, list[RejectRow]] = {}
+        for p, (r, rej) in check_monthly_file_type(con, ft, parts, config, verdicts).items():
+            results[p] += r
+            rejects[p] += rej
+    reference_rejects: dict[tuple[str, str], list[RejectRow]] = {}
     if config.check_reference_files:
-        # not partitioned by month: the same rows and results for every month; each file type is
-        # validated again only when its rows or suite, the thresholds or the checking code changed
-        # (reference_cache): a month bringing a new survey file re-validates the survey alone
-        reference: list[CheckResult] = []
+        # not partitioned by month: the same rows and results for every month of a council; each
+        # council's file type is validated again only when its rows or suite, the thresholds or
+        # the checking code changed (reference_cache): a month bringing a new survey file
+        # re-validates that council's survey alone
         code = reference_cache.code_digest()
         reference_cache.prepare(con)
-        for ft in (*ANNUAL_FILE_TYPES, *REFERENCE_FILE_TYPES):
-            key = reference_cache.fingerprint(con, [ft], config, code)
-            cached = reference_cache.cached_results(con, ft.key, key)
-            if cached is None:
-                cached, reference_rejects[ft.key] = check_file_type(con, ft, labels[0], config)
-                reference_cache.store_results(con, ft.key, key, cached)
-            reference += cached
-        for m in labels:
-            results[m] += [_for_month(x, m) for x in reference]
+        for council in dict.fromkeys(p.council for p in parts):
+            first = next(p for p in parts if p.council == council)
+            reference: list[CheckResult] = []
+            for ft in (*ANNUAL_FILE_TYPES, *REFERENCE_FILE_TYPES):
+                key = reference_cache.fingerprint(con, council, [ft], config, code)
+                cached = reference_cache.cached_results(con, council, ft.key, key)
+                if cached is None:
+                    cached, reference_rejects[(council, ft.key)] = check_file_type(con, ft, first, config)
+                    reference_cache.store_results(con, council, ft.key, key, cached)
+                reference += cached
+            for p in parts:
+                if p.council == council:
+                    results[p] += [_for_part(x, p) for x in reference]
     return results, rejects, reference_rejects
 
 
 def run_source_checks(
-    con: duckdb.DuckDBPyConnection, month: str, config: GateConfig | None = None
+    con: duckdb.DuckDBPyConnection, part: Part, config: GateConfig | None = None
 ) -> list[CheckResult]:
-    """Every source check of the month (see module docstring); gate rejects are rewritten."""
-    return run_source_checks_for_months(con, [month], config)[month_label(month)]
+    """Every source check of the council-month (see module docstring); gate rejects are rewritten."""
+    return run_source_checks_for_parts(con, [part], config)[Part.of(*part)]

@@ -1,6 +1,6 @@
-"""Source checks that need the whole month at once and so run as SQL inside DuckDB:
-uniqueness of keys, column types of the raw table, and row-count drift against the previous
-loaded month."""
+"""Source checks that need a council's whole month at once and so run as SQL inside DuckDB:
+uniqueness of keys, column types of the raw table, and row-count drift against the council's
+previous loaded month."""
 from __future__ import annotations
 
 from typing import Any
@@ -13,8 +13,10 @@ from orchestration.gates.quarantine import RejectRow
 from orchestration.gates.results import CheckResult, failure_message
 from orchestration.gates.sqlutil import (
     file_label,
-    files_by_month,
+    files_by_part,
     files_in,
+    partition_filter,
+    parts_values,
     q,
     qualified,
     raw_column_types,
@@ -23,6 +25,7 @@ from orchestration.gates.sqlutil import (
 )
 from orchestration.gates.suites import EXAMPLE_ID_COLUMNS
 from orchestration.months import month_label, parse_month
+from orchestration.partitions_key import Part
 from sources.contracts import FileType, LINEAGE_COLUMNS, raw_columns
 
 # file type -> key column tuples that must be unique within one file
@@ -53,7 +56,7 @@ def _fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) ->
 
 def _finish(
     ft: FileType,
-    month: str,
+    part: Part,
     name: str,
     severity: str,
     column: str,
@@ -76,7 +79,8 @@ def _finish(
         severity=sev,  # type: ignore[arg-type]
         passed=not rows,
         message=msg,
-        month=month_label(month),
+        month=part.month,
+        council=part.council,
         file=rows[0]["_file"] if rows else files,
         column=column,
         examples=[_example(r, ft, keys) for r in rows[: config.max_examples]],
@@ -100,102 +104,106 @@ def _finish(
 
 
 def uniqueness_checks(
-    con: duckdb.DuckDBPyConnection, ft: FileType, month: str, config: GateConfig
+    con: duckdb.DuckDBPyConnection, ft: FileType, part: Part, config: GateConfig
 ) -> tuple[list[CheckResult], list[RejectRow]]:
     if ft.scope == "monthly":
-        return uniqueness_checks_for_months(con, ft, [month], config).get(month_label(month), ([], []))
+        return uniqueness_checks_for_parts(con, ft, [part], config).get(part, ([], []))
     table = raw_table(ft)
     if not table_exists(con, table):
         return [], []
-    files = file_label(files_in(con, table, "TRUE", []), ft.file_name(month_label(month)))
-    return _uniqueness(con, ft, [month_label(month)], "TRUE", [], {month_label(month): files}, config)[month_label(month)]
+    where, params = partition_filter(ft, part)
+    files = file_label(files_in(con, table, where, params), ft.file_pattern)
+    return _uniqueness(con, ft, [part], f"({where})", params, {part: files}, config)[part]
 
 
-def uniqueness_checks_for_months(
-    con: duckdb.DuckDBPyConnection, ft: FileType, months: list[str], config: GateConfig
-) -> dict[str, tuple[list[CheckResult], list[RejectRow]]]:
-    """Uniqueness checks of a monthly file type for several months, one query per check."""
+def uniqueness_checks_for_parts(
+    con: duckdb.DuckDBPyConnection, ft: FileType, parts: list[Part], config: GateConfig
+) -> dict[Part, tuple[list[CheckResult], list[RejectRow]]]:
+    """Uniqueness checks of a monthly file type for several council-months, one query per check."""
     table = raw_table(ft)
-    if not table_exists(con, table):
+    if not table_exists(con, table) or not parts:
         return {}
-    labels = [month_label(m) for m in months]
-    found = files_by_month(con, table, labels)
-    files = {m: file_label(found.get(m, []), ft.file_name(m)) for m in labels}
-    return _uniqueness(con, ft, labels, "list_contains(?, _month)", [[parse_month(m) for m in labels]], files, config)
+    found = files_by_part(con, table, parts)
+    files = {p: file_label(found.get(p, []), ft.file_name(p.month)) for p in parts}
+    where = (f"EXISTS (SELECT 1 FROM (VALUES {parts_values(parts)}) AS _p(c, s, e)"
+             " WHERE _p.c = _council AND _p.s = _month)")
+    return _uniqueness(con, ft, parts, where, [], files, config)
 
 
-def _by_month(rows: list[dict[str, Any]], labels: list[str]) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {m: [] for m in labels}
+def _by_part(rows: list[dict[str, Any]], parts: list[Part]) -> dict[Part, list[dict[str, Any]]]:
+    out: dict[Part, list[dict[str, Any]]] = {p: [] for p in parts}
     for r in rows:
-        m = r.pop("_gate_month")
-        out[month_label(m) if m is not None else labels[0]].append(r)
+        council, m = r.pop("_gate_council"), r.pop("_gate_month")
+        out[Part(council, month_label(m)) if m is not None else parts[0]].append(r)
     return out
 
 
 def _uniqueness(
     con: duckdb.DuckDBPyConnection,
     ft: FileType,
-    labels: list[str],
+    parts: list[Part],
     where: str,
     params: list[Any],
-    files: dict[str, str],
+    files: dict[Part, str],
     config: GateConfig,
-) -> dict[str, tuple[list[CheckResult], list[RejectRow]]]:
+) -> dict[Part, tuple[list[CheckResult], list[RejectRow]]]:
     table = raw_table(ft)
     ids = [c for c in EXAMPLE_ID_COLUMNS.get(ft.key, ()) if c in ft.column_names]
-    out: dict[str, tuple[list[CheckResult], list[RejectRow]]] = {m: ([], []) for m in labels}
+    out: dict[Part, tuple[list[CheckResult], list[RejectRow]]] = {p: ([], []) for p in parts}
     for keys in UNIQUE_WITHIN_FILE.get(ft.key, ()):
         cols = ", ".join(q(k) for k in dict.fromkeys([*ids, *keys]))
         part = ", ".join(q(k) for k in keys)
         not_null = " AND ".join(f"{q(k)} IS NOT NULL" for k in keys)
-        found = _by_month(
+        found = _by_part(
             _fetch_dicts(
                 con,
-                f"""SELECT _month AS _gate_month, _file, _line, _load_id, {cols}
+                f"""SELECT _council AS _gate_council, _month AS _gate_month, _file, _line, _load_id, {cols}
                     FROM {qualified(table)}
                     WHERE {where} AND {not_null}
-                    QUALIFY count(*) OVER (PARTITION BY _file, {part}) > 1
-                    ORDER BY _month, _file, _line""",
+                    QUALIFY count(*) OVER (PARTITION BY _council, _file, {part}) > 1
+                    ORDER BY _council, _month, _file, _line""",
                 params,
             ),
-            labels,
+            parts,
         )
         column = " + ".join(keys)
-        for m, rows in found.items():
+        for p, rows in found.items():
             r, rej = _finish(
-                ft, m, f"{ft.key}.unique:{column}", "ERROR", column,
-                f"{column} is duplicated within the file", rows, keys, files[m], config,
+                ft, p, f"{ft.key}.unique:{column}", "ERROR", column,
+                f"{column} is duplicated within the file", rows, keys, files[p], config,
                 {"duplicate_keys": len({tuple(plain(x[k]) for k in keys) for x in rows})},
             )
-            out[m][0].append(r)
-            out[m][1].extend(rej)
+            out[p][0].append(r)
+            out[p][1].extend(rej)
     keys = UNIQUE_ACROSS_MONTHS.get(ft.key)
     if keys and ft.scope == "monthly":
         cols = ", ".join(q(k) for k in dict.fromkeys([*ids, *keys]))
         match = " AND ".join(f"e.{q(k)} = t.{q(k)}" for k in keys)
-        found = _by_month(
+        found = _by_part(
             _fetch_dicts(
                 con,
-                f"""SELECT _month AS _gate_month, _file, _line, _load_id, {cols} FROM {qualified(table)} t
+                f"""SELECT _council AS _gate_council, _month AS _gate_month, _file, _line, _load_id, {cols}
+                    FROM {qualified(table)} t
                     WHERE {where} AND EXISTS (
-                        SELECT 1 FROM {qualified(table)} e WHERE e._month < t._month AND {match})
-                    ORDER BY _month, _file, _line""",
+                        SELECT 1 FROM {qualified(table)} e
+                        WHERE e._council = t._council AND e._month < t._month AND {match})
+                    ORDER BY _council, _month, _file, _line""",
                 params,
             ),
-            labels,
+            parts,
         )
         column = " + ".join(keys)
-        for m, rows in found.items():
+        for p, rows in found.items():
             r, rej = _finish(
-                ft, m, f"{ft.key}.unique_across_months:{column}", "WARN", column,
-                f"{column} already appeared in an earlier month's file", rows, keys, files[m], config, {},
+                ft, p, f"{ft.key}.unique_across_months:{column}", "WARN", column,
+                f"{column} already appeared in an earlier month's file", rows, keys, files[p], config, {},
             )
-            out[m][0].append(r)
-            out[m][1].extend(rej)
+            out[p][0].append(r)
+            out[p][1].extend(rej)
     return out
 
 
-def column_type_check(con: duckdb.DuckDBPyConnection, ft: FileType, month: str, config: GateConfig) -> CheckResult | None:
+def column_type_check(con: duckdb.DuckDBPyConnection, ft: FileType, part: Part, config: GateConfig) -> CheckResult | None:
     """Every contract column exists in the raw table with its RAW_TYPES type."""
     table = raw_table(ft)
     if not table_exists(con, table):
@@ -212,7 +220,7 @@ def column_type_check(con: duckdb.DuckDBPyConnection, ft: FileType, month: str, 
         elif got != expected.upper():
             problems.append(f"'{name}' is {got}, expected {expected}")
     name = f"{ft.key}.column_types:*"
-    label = ft.file_name(month_label(month)) if ft.scope == "monthly" else ft.file_pattern
+    label = ft.file_name(part.month) if ft.scope == "monthly" else ft.file_pattern
     return CheckResult(
         name=name,
         target=table,
@@ -223,46 +231,53 @@ def column_type_check(con: duckdb.DuckDBPyConnection, ft: FileType, month: str, 
             if problems
             else f"{label} (raw.{ft.raw_table}): every contract column present with its contract type"
         ),
-        month=month_label(month),
+        month=part.month,
+        council=part.council,
         file=label,
         column=None,
         observed={"problems": problems},
     )
 
 
-def drift_check(con: duckdb.DuckDBPyConnection, ft: FileType, month: str, config: GateConfig) -> CheckResult | None:
-    """A monthly file with >= ``drift_threshold`` fewer rows than the previous loaded month fails."""
-    return drift_checks(con, ft, [month], config).get(month_label(month))
+def drift_check(con: duckdb.DuckDBPyConnection, ft: FileType, part: Part, config: GateConfig) -> CheckResult | None:
+    """A monthly file with >= ``drift_threshold`` fewer rows than the council's previous loaded
+    month fails."""
+    return drift_checks(con, ft, [part], config).get(part)
 
 
 def drift_checks(
-    con: duckdb.DuckDBPyConnection, ft: FileType, months: list[str], config: GateConfig
-) -> dict[str, CheckResult]:
-    """``drift_check`` for several months from one count of rows per loaded month."""
+    con: duckdb.DuckDBPyConnection, ft: FileType, parts: list[Part], config: GateConfig
+) -> dict[Part, CheckResult]:
+    """``drift_check`` for several council-months from one count of rows per council and loaded
+    month."""
     table = raw_table(ft)
-    if ft.scope != "monthly" or not table_exists(con, table):
+    if ft.scope != "monthly" or not table_exists(con, table) or not parts:
         return {}
     loaded = con.execute(
-        f"SELECT _month, count(*), min(_file) FROM {qualified(table)} WHERE _month IS NOT NULL GROUP BY 1 ORDER BY 1"
+        f"SELECT _council, _month, count(*), min(_file) FROM {qualified(table)}"
+        " WHERE _month IS NOT NULL AND list_contains(?, _council) GROUP BY 1, 2 ORDER BY 1, 2",
+        [sorted({p.council for p in parts})],
     ).fetchall()
-    out: dict[str, CheckResult] = {}
-    for month in months:
-        m = parse_month(month)
-        current = next((n for lm, n, _ in loaded if lm == m), 0)
-        earlier = [row for row in loaded if row[0] < m]
-        out[month_label(month)] = _drift_result(ft, month, current, earlier[-1] if earlier else None, config)
+    out: dict[Part, CheckResult] = {}
+    for part in parts:
+        m = parse_month(part.month)
+        mine = [(lm, n, f) for c, lm, n, f in loaded if c == part.council]
+        current = next((n for lm, n, _ in mine if lm == m), 0)
+        earlier = [row for row in mine if row[0] < m]
+        out[part] = _drift_result(ft, part, current, earlier[-1] if earlier else None, config)
     return out
 
 
 def _drift_result(
-    ft: FileType, month: str, current: int, prev: tuple[Any, int, str] | None, config: GateConfig
+    ft: FileType, part: Part, current: int, prev: tuple[Any, int, str] | None, config: GateConfig
 ) -> CheckResult:
     table = raw_table(ft)
-    label = ft.file_name(month_label(month))
+    label = ft.file_name(part.month)
     name = f"{ft.key}.drift:rows"
     sev = config.severity_for(name, "ERROR")
     threshold = config.drift_threshold
-    base = dict(name=name, target=table, severity=sev, month=month_label(month), file=label, column=None)
+    base = dict(name=name, target=table, severity=sev, month=part.month, council=part.council, file=label,
+                column=None)
     if prev is None:
         return CheckResult(
             passed=True,

@@ -9,7 +9,8 @@ from typing import Any
 
 import duckdb
 
-from orchestration.months import month_label, parse_month
+from orchestration.months import month_end, month_label, parse_month
+from orchestration.partitions_key import Part
 from sources.contracts import FileType
 
 
@@ -83,15 +84,16 @@ def raw_table(ft: FileType) -> str:
     return f"raw.{ft.raw_table}"
 
 
-def partition_filter(ft: FileType) -> tuple[str, bool]:
-    """WHERE clause selecting the rows a month's run checks, and whether it takes the month.
+def partition_filter(ft: FileType, part: Part) -> tuple[str, list[Any]]:
+    """WHERE clause selecting the rows a council-month's run checks, and its parameters.
 
-    Monthly files: the month's partition.  Reference and annual files: every row (they are not
-    partitioned by month; they are checked with each month so that month's report shows them).
+    Monthly files: the council's month.  Reference and annual files: every row of the council
+    (they are not partitioned by month; they are checked with each month so that month's report
+    shows them).
     """
     if ft.scope == "monthly":
-        return "_month = ?", True
-    return "TRUE", False
+        return "_council = ? AND _month = ?", [part.council, parse_month(part.month)]
+    return "_council = ?", [part.council]
 
 
 def files_in(con: duckdb.DuckDBPyConnection, table: str, where: str, params: list[Any]) -> list[str]:
@@ -105,11 +107,26 @@ def file_label(files: list[str], fallback: str) -> str:
     return ", ".join(files) if files else fallback
 
 
-def files_by_month(con: duckdb.DuckDBPyConnection, table: str, months: list[str]) -> dict[str, list[str]]:
-    """``YYYY-MM`` -> the distinct files of that month's rows (months without rows are absent)."""
+def parts_values(parts: list[Part]) -> str:
+    """A VALUES list of (council, first day, last day) for `parts`, to join raw rows on
+    ``_council`` and ``_month`` (parts are council codes and months: no quoting issue, but quoted)."""
+    return ", ".join(
+        f"({sql_literal(p.council)}, DATE '{parse_month(p.month).isoformat()}', DATE '{month_end(p.month).isoformat()}')"
+        for p in sorted(set(parts))
+    )
+
+
+def files_by_part(con: duckdb.DuckDBPyConnection, table: str, parts: list[Part]) -> dict[Part, list[str]]:
+    """Each council-month -> the distinct files of its rows (parts without rows are absent)."""
+    if not parts:
+        return {}
     rows = con.execute(
-        f"""SELECT _month, list(DISTINCT _file ORDER BY _file) FROM {qualified(table)}
-            WHERE list_contains(?, _month) AND _file IS NOT NULL GROUP BY 1""",
-        [[parse_month(m) for m in months]],
+        f"""SELECT _council, _month, list(DISTINCT _file ORDER BY _file) FROM {qualified(table)}
+            JOIN (VALUES {parts_values(parts)}) AS _p(c, s, e) ON _council = _p.c AND _month = _p.s
+            WHERE _file IS NOT NULL GROUP BY 1, 2""",
     ).fetchall()
-    return {month_label(m): list(files) for m, files in rows}
+    return {Part(c, month_label(m)): list(files) for c, m, files in rows}
+
+
+def sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

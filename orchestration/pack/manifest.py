@@ -84,23 +84,23 @@ def manifest_bytes(
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False, default=_json_default) + "\n").encode("utf-8")
 
 
-def source_files(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
-    """The month's source files, the reference files in force and the survey file its survey
-    KPIs use (the latest survey year up to the month's year, whichever folder it came in), with
-    SHA-256 and row counts."""
+def source_files(con: duckdb.DuckDBPyConnection, month: str, council: str) -> list[dict]:
+    """The council's source files of the month, its reference files in force and the survey file
+    its survey KPIs use (the latest survey year up to the month's year, whichever folder it came
+    in), with SHA-256 and row counts."""
     rows = con.execute(
         """
         with ranked as (
           select *, row_number() over (partition by file_type, month order by loaded_at desc) rn
           from raw._load_log
-          where month = cast($month as date) or month is null
+          where council_code = $council and (month = cast($month as date) or month is null)
         ),
         surveys as (
           select *,
                  try_cast(regexp_extract(file, '(\\d{4})', 1) as integer) as survey_year,
                  row_number() over (partition by file order by loaded_at desc) rn
           from raw._load_log
-          where file_type = 'ascs_responses'
+          where council_code = $council and file_type = 'ascs_responses'
         ),
         survey_in_force as (
           select * from surveys
@@ -117,7 +117,7 @@ def source_files(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
         )
         order by part, month nulls first, file_type
         """,
-        {"month": month + "-01"},
+        {"month": month + "-01", "council": council},
     ).fetchall()
     keys = ["file_type", "file", "sha256", "rows_read", "rows_loaded", "rows_rejected", "status"]
     return [dict(zip(keys, r)) for r in rows]
