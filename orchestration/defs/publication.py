@@ -2,8 +2,8 @@
 
 One step per run, over every council-month of it: the cross-source reconciliation checks, the
 decision from EVERY check recorded for the council-month in `audit.check_results` (source gates,
-dbt tests, reconciliation: never the run status), the data-quality report, and, for each
-council-month not blocked, the pack published atomically to `<exports>/YYYY-MM/` (or
+dbt tests, reconciliation: never the run status), the data-quality report; then, once every
+council-month is decided, for each one not blocked, the pack published atomically to `<exports>/YYYY-MM/` (or
 `<exports>/<council>/YYYY-MM/`; a published month is never rewritten).
 
 The gate's three checks (`source_gates`, `dbt_tests`, `reconciliation`) are evaluated per
@@ -110,6 +110,9 @@ def publication(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     evaluations: list[dg.AssetCheckEvaluation] = []
     packs: list[dg.AssetMaterialization] = []
     with warehouse.connect() as con:
+        # Every council-month is decided before any pack is built: a pack's peer statistics must not
+        # take a value of a council-month blocked in this run (orchestration/pack/benchmark.py).
+        decided: list[tuple[Part, list[CheckResult], Path]] = []
         for part in parts:
             recon = run_reconciliation_checks(con, part, config)
             record_results(con, recon)
@@ -122,7 +125,9 @@ def publication(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
             if decision.blocked:
                 blocked[part.partition_key] = decision.reasons[0]
                 progress("publish", f"{part.label}: BLOCKED ({len(decision.reasons)} failing checks) - {decision.reasons[0]}")
-                continue
+            else:
+                decided.append((part, results, report))
+        for part, results, report in decided:
             exports = warehouse.exports_for(part.council)
             exports.mkdir(parents=True, exist_ok=True)
             for stale in remove_stale_temp_dirs(exports):

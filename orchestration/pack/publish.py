@@ -13,6 +13,7 @@ import duckdb
 from orchestration.months import parse_month
 from orchestration.pack import atomic
 from orchestration.pack.atomic import AlreadyPublished, staged_folder
+from orchestration.pack.benchmark import benchmark_table
 from orchestration.pack.csv_writer import table_csv
 from orchestration.pack.kpis import kpi_month, kpi_series
 from orchestration.pack.manifest import manifest_bytes
@@ -37,6 +38,9 @@ class Pack:
     kpi_series: PublishedTable
     mps: list[PublishedTable]
     unavailable: list[str]
+    # Why benchmark.csv and the Benchmark sheet are not published this month ("" when they are:
+    # then the Benchmark table is the last of `mps`).
+    benchmark_note: str = ""
 
 
 def pack_month(month: str) -> dt.date:
@@ -57,8 +61,12 @@ def build_pack(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> Pack:
             unavailable.append(mart)
             continue
         mps.append(builder(con, ctx))
-    return Pack(ctx, KNOWN_AREAS.get(ctx.council, ctx.council), kpi_month(con, ctx), kpi_series(con, ctx), mps,
-                unavailable)
+    month_kpis = kpi_month(con, ctx)
+    benchmark, benchmark_note = benchmark_table(con, ctx, published=[month_kpis, *mps])
+    if benchmark is not None:
+        mps.append(benchmark)
+    return Pack(ctx, KNOWN_AREAS.get(ctx.council, ctx.council), month_kpis, kpi_series(con, ctx), mps,
+                unavailable, benchmark_note)
 
 
 def render_files(pack: Pack) -> dict[str, bytes]:
@@ -74,7 +82,8 @@ def render_files(pack: Pack) -> dict[str, bytes]:
         "kpi_monthly.csv": table_csv(pack.kpi_series),
         "mps_tables.xlsx": workbook_bytes(
             f"Market Position Statement tables, {ctx.period_label}", pack.mps, ctx,
-            council_name=pack.council_name, notes=unavailable),
+            council_name=pack.council_name,
+            notes=[*unavailable, *([pack.benchmark_note] if pack.benchmark_note else [])]),
     }
     for table in pack.mps:
         files[table.filename] = table_csv(table)
@@ -95,7 +104,9 @@ def table_entries(pack: Pack) -> list[dict[str, Any]]:
              "people_columns": list(t.people_columns), "secondary_groups": t.groups_doc}
             for t in (pack.kpi_series, *pack.mps)] + [
         {"id": m, "sheet": None, "file": None, "rows": 0, "people_columns": [], "secondary_groups": "not available"}
-        for m in pack.unavailable]
+        for m in pack.unavailable] + ([
+            {"id": "benchmark", "sheet": None, "file": None, "rows": 0, "people_columns": [],
+             "secondary_groups": f"not published: {pack.benchmark_note}"}] if pack.benchmark_note else [])
 
 
 def publish_month(con: duckdb.DuckDBPyConnection, month: str, exports_dir: Path, *, council: str,

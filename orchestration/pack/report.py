@@ -7,7 +7,7 @@ from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from orchestration.pack import svg
+from orchestration.pack import benchmark, svg
 from orchestration.pack.rounding import published_value
 from orchestration.pack.suppression import SUPPRESSED
 from orchestration.pack.tables import AGE_ORDER, NA_NOTE, SUPPRESSION_NOTE, TIER3_RUNGS, TIER3_TOTAL, PublishedTable
@@ -241,6 +241,11 @@ def report_html(pack: Pack) -> str:
          cqc_chart(_find(tables, "cqc_market"), ctx.council)),
         ("An ageing population", "ONS subnational population projections for the council area.",
          population_chart(_find(tables, "population_projections"), ctx.council)),
+        ("How the council compares with other councils",
+         f"The council's value (dot) against the middle half of its peer councils' values (box, from the lower to "
+         f"the upper quartile) and their median (line), for peer groups of at least {benchmark.MIN_PEER_COUNCILS} "
+         "councils; rank 1 = best. Other councils' own values are not shown.",
+         benchmark.report_section(_find(tables, "benchmark"), pack.benchmark_note, pack.council_name)),
     ]
     body = []
     for heading, note, content in sections:

@@ -7,7 +7,8 @@
       (int_la_lookup); in the council's region when its `Location Region` maps to that region; every
       location in the file is in England (var england_code). The council's region is var
       region_code when set (ASCW_REGION), else the region the CQC directory gives that council's
-      own local authority (int_la_lookup); with neither, the council has no region rows.
+      own local authority (int_la_lookup); with neither, the council has no region rows (both
+      rules in int_council_regions, which benchmark_monthly's peer groups use too).
     - A location counts once under each service type it is registered for (flag `Y`), so a care
       home with and without nursing counts in both rows, with all its beds in both.
     - Dormant locations (`Dormant (Y/N)` = Y: registered but not providing care) are left out of
@@ -24,25 +25,12 @@ service_types as (
     select * from {{ ref('stg_cqc__hsca_location_service_types') }}
 ),
 
-la_lookup as (
-    select * from {{ ref('int_la_lookup') }}
-),
-
 councils as (
     select * from {{ ref('int_councils') }}
 ),
 
 council_regions as (
-    select
-        councils.council_code,
-        coalesce(
-            nullif('{{ var("region_code") }}', ''),
-            (
-                select min(la_lookup.region_code) from la_lookup
-                where la_lookup.council_code = councils.council_code and la_lookup.la_code = councils.council_code
-            )
-        ) as region_code
-    from councils
+    select council_code, region_code from {{ ref('int_council_regions') }}
 ),
 
 council_areas as (
