@@ -35,8 +35,10 @@ bench: $(BIN)/.installed
 docs: $(BIN)/.installed
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/ascw docs
 
+# The Dagster UI with its daemon (the schedule, the sensor, the run queue) on the warehouse's own
+# instance, warehouse/dagster/, where `ascw` records its runs (`ascw ui`).
 dev: $(BIN)/.installed
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dagster dev -w workspace.yaml
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/ascw ui
 
 clean:
 	rm -rf warehouse landing exports/20?? dbt_project/target dbt_project/logs

@@ -4,6 +4,7 @@
     ascw refresh-region (--month YYYY-MM | --all) --landing-root DIR --warehouse FILE --exports DIR [--wait]
     ascw demo [--seed N] [--months N] [--regenerate]
     ascw docs
+    ascw ui   (the Dagster UI and daemon on the warehouse's instance: `make dev`)
 
 Every flag has an environment-variable default (ASCW_MONTH = YYYY-MM or `all`, ASCW_LANDING,
 ASCW_WAREHOUSE, ASCW_EXPORTS, ASCW_COUNCIL). A refresh runs the Dagster job the schedule and the
@@ -68,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("docs", help="generate the browsable dbt catalogue of every model and column")
     paths(c)
+
+    u = sub.add_parser("ui", help="the Dagster UI and daemon on the warehouse's instance (make dev)")
+    paths(u)
+    u.add_argument("--port", type=int, default=3000)
 
     d = sub.add_parser("demo", help="generate the demo council and refresh every month")
     d.add_argument("--seed", type=int, default=42)
@@ -295,6 +300,23 @@ def docs(settings: Settings) -> int:
     return EXIT_OK
 
 
+def ui(settings: Settings, port: int) -> int:
+    """`dagster dev -w workspace.yaml` on the warehouse's instance (its home created with ascw's
+    dagster.yaml when new), the code location configured by the same settings (ASCW_*)."""
+    import subprocess
+
+    from orchestration.instance import ensure_instance_home
+    from orchestration.settings import PROJECT_ROOT
+
+    home = ensure_instance_home(settings.dagster_home)
+    print(f"Dagster UI on the instance {home}: http://localhost:{port}", file=sys.stderr)
+    env = {**os.environ, "DAGSTER_HOME": str(home), "ASCW_LANDING": str(settings.landing),
+           "ASCW_WAREHOUSE": str(settings.warehouse), "ASCW_EXPORTS": str(settings.exports)}
+    dagster = Path(sys.executable).with_name("dagster")
+    return subprocess.call([str(dagster if dagster.exists() else "dagster"), "dev", "-w", "workspace.yaml",
+                            "-p", str(port)], cwd=PROJECT_ROOT, env=env)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     month = None
@@ -314,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
         return demo(args, settings)
     if args.command == "docs":
         return docs(settings)
+    if args.command == "ui":
+        return ui(settings, args.port)
     return refresh(settings, month, wait=args.wait)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 from pathlib import Path
+from collections.abc import Callable
 from typing import Protocol
 
 DIGEST_NAME = ".ascw_project_digest"
@@ -24,8 +25,6 @@ class Preparable(Protocol):  # dagster_dbt.DbtProject, as far as this module use
     project_dir: Path
     manifest_path: Path
 
-    @property
-    def preparer(self) -> object: ...
 
 
 def project_digest(project_dir: Path) -> str:
@@ -44,9 +43,9 @@ def manifest_is_current(project_dir: Path, manifest_path: Path) -> bool:
     return manifest_path.is_file() and stored.is_file() and stored.read_text().strip() == project_digest(project_dir)
 
 
-def ensure_manifest(project: Preparable) -> bool:
-    """Parse the project (dagster-dbt's preparer: `dbt parse`) unless the manifest matches its
-    files; True when it parsed."""
+def ensure_manifest(project: Preparable, parser: Callable[[Preparable], None] | None = None) -> bool:
+    """Parse the project (`dbt parse`, or `parser`) unless the manifest matches its files; True
+    when it parsed."""
     if manifest_is_current(project.project_dir, project.manifest_path):
         return False
     project.manifest_path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,7 +54,7 @@ def ensure_manifest(project: Preparable) -> bool:
         if manifest_is_current(project.project_dir, project.manifest_path):  # another process did it
             return False
         digest = project_digest(project.project_dir)
-        parse(project)
+        (parser or parse)(project)
         project.manifest_path.with_name(DIGEST_NAME).write_text(digest + "\n")
     return True
 

@@ -10,7 +10,7 @@ The instance's `dagster.yaml` is written on first use (and kept: an operator may
 - the run queue admits one run that writes the warehouse at a time (tag `ascw/writes=warehouse`,
   limit 1), so a catch-up requested from the UI or by the sensor runs one run after another;
 - telemetry off (the warehouse holds data about people; nothing about its runs leaves the
-  machine);
+  machine), and the UI's newsletter prompt;
 - run monitoring on (the daemon fails runs whose process died).
 Runs of the `ascw` command execute in its own process (not through the daemon's queue); they hold
 the warehouse's run lock (orchestration/defs/resources.py) like every run, and are seen by the
@@ -38,6 +38,8 @@ concurrency:
         value: "{WRITES_VALUE}"
         limit: 1
 telemetry:
+  enabled: false
+nux:
   enabled: false
 run_monitoring:
   enabled: true

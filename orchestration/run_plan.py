@@ -21,6 +21,7 @@ from orchestration.partitions_key import Part
 
 COUNCILS = "councils"  # dynamic partitions: council ONS codes
 MONTHS = "months"  # dynamic partitions: YYYY-MM
+PARTITION_TAG = "dagster/partition"
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 

@@ -3,6 +3,7 @@ modules start from (built once per run), and paths to shared material."""
 import fcntl
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,9 +17,34 @@ from pipeline_helpers import WAITING_MONTHS, Site, generate
 os.environ.setdefault("ASCW_PSEUDO_KEY", "ascw-test-suite-key-synthetic-data-only")
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-REAL_SAMPLES = SHARED / "real-samples"
-REFERENCE = SHARED / "reference"
+FIXTURES = ROOT / "tests" / "fixtures"
+REAL_SAMPLES = FIXTURES / "real_samples"  # real CQC and ONS files (PROVENANCE.md)
+REFERENCE = FIXTURES / "reference"  # the councils' published figures (PROVENANCE.md)
+
+
+# Every file a test (or fixture, or the code it runs in this process) opens outside the repository's
+# own folder but beside it (the project's shared material, ../shared) is recorded, and the session
+# fails on it: a clone on a fresh machine has none of it (tests/test_self_contained.py).
+OUTSIDE_READS: list[str] = []
+
+
+def _audit_opens(event: str, args: tuple) -> None:
+    if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
+        try:
+            path = Path(os.fsdecode(args[0])).resolve()
+        except (OSError, ValueError):
+            return
+        if path.is_relative_to(ROOT.parent) and not path.is_relative_to(ROOT):
+            OUTSIDE_READS.append(str(path))
+
+
+sys.addaudithook(_audit_opens)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if OUTSIDE_READS:
+        print(f"\nfiles outside the repository were opened: {sorted(set(OUTSIDE_READS))}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")
@@ -112,18 +138,17 @@ def published_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str, wai
 # on one worker; `make test` passes `--no-loadscope-reorder` so that xdist hands the files out in
 # this order (by default it sorts them by their number of tests). Each worker starts with one file
 # and is handed the next one in the order when it has at most two tests left. So one worker builds
-# `waiting_site` in test_hardening_pipeline while the other runs test_region (no `waiting_site`,
-# ~2.3 min, most of it in its last test), then builds `published_site` from it for
+# `waiting_site` in test_hardening_pipeline while the other runs test_multi_council (no
+# `waiting_site`), then builds `published_site` from it for
 # test_pipeline_e2e and test_pipeline_gates_block, which start after `waiting_site` is built
 # instead of waiting on its lock. Short files fill in around them. `-n 3` was slower on 2 cores
 # (801 s against 683 s for the whole suite, 2026-12-01).
 LONGEST_FIRST = (
     "test_hardening_pipeline.py",
-    "test_region.py",
+    "test_multi_council.py",
     "test_pipeline_e2e.py",
     "test_pipeline_gates_block.py",
     "test_multi_council_build.py",
-    "test_region_incremental.py",
     "test_gates_source.py",
     "test_gates_batch.py",
 )

@@ -12,7 +12,7 @@ from sources.contracts import FILE_TYPES, FileType
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "readers"
 LANDING = FIXTURES / "landing"
 MONTH = "2025-03"
-REAL_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "real-samples"
+REAL_SAMPLES = Path(__file__).resolve().parent / "fixtures" / "real_samples"  # PROVENANCE.md there
 TEST_KEY = "test-key-for-readers"
 
 

@@ -15,10 +15,6 @@ class FakeProject:
     def manifest_path(self) -> Path:
         return self.project_dir / "target" / "manifest.json"
 
-    @property
-    def preparer(self) -> "FakeProject":
-        return self
-
     def prepare(self, project: "FakeProject") -> None:
         self.parses.append("parse")
         self.manifest_path.write_text("{}")
@@ -33,12 +29,12 @@ def _project(tmp_path: Path) -> FakeProject:
 
 def test_parses_when_missing_then_only_after_a_model_changes(tmp_path: Path) -> None:
     p = _project(tmp_path)
-    assert ensure_manifest(p) and p.parses == ["parse"]
-    assert not ensure_manifest(p) and p.parses == ["parse"]
+    assert ensure_manifest(p, p.prepare) and p.parses == ["parse"]
+    assert not ensure_manifest(p, p.prepare) and p.parses == ["parse"]
     (tmp_path / "models" / "marts" / "m.yml").write_text("models: []\n")  # a new file
-    assert ensure_manifest(p) and len(p.parses) == 2
+    assert ensure_manifest(p, p.prepare) and len(p.parses) == 2
     (tmp_path / "models" / "marts" / "m.sql").write_text("select 2\n")  # an edit
-    assert ensure_manifest(p) and len(p.parses) == 3
+    assert ensure_manifest(p, p.prepare) and len(p.parses) == 3
     assert manifest_is_current(tmp_path, p.manifest_path)
 
 
@@ -52,7 +48,7 @@ def test_target_and_logs_do_not_count_and_a_manifest_without_digest_is_stale(tmp
     assert project_digest(tmp_path) == before
     p.manifest_path.write_text("{}")  # an old manifest, written before digests existed
     assert not manifest_is_current(tmp_path, p.manifest_path)
-    assert ensure_manifest(p)
+    assert ensure_manifest(p, p.prepare)
 
 
 def test_the_digest_follows_names_as_well_as_bytes(tmp_path: Path) -> None:

@@ -12,13 +12,13 @@ import pytest
 from sources.contracts import (ANNUAL_FILE_TYPES, CQC_HSCA_ACTIVE_LOCATIONS, MONTHLY_FILE_TYPES,
                                REFERENCE_FILE_TYPES)
 from sources.generator import GeneratorConfig, generate
-from sources.generator.calibration import SHARED_REFERENCE
+from sources.generator.calibration import PACKAGE_DATA
 from sources.generator.cqc_header import HSCA_ACTIVE_LOCATIONS_HEADER
 
 COUNCIL = "E06000023"
 END = "2024-03"
 MONTHS = 13
-REFERENCE = SHARED_REFERENCE if SHARED_REFERENCE.exists() else Path(__file__).resolve().parents[2] / "shared" / "reference"
+REFERENCE = Path(__file__).resolve().parent / "fixtures" / "reference"  # the published figures (PROVENANCE.md)
 TIER3 = ("Nursing", "Residential", "Supported Accommodation", "Extra Care Housing", "Supported Living",
          "Home Care", "Day Care", "Adult Placement", "Direct Payments")
 
@@ -299,3 +299,11 @@ def test_keys_are_unique_within_each_file(con: duckdb.DuckDBPyConnection) -> Non
         assert n == distinct, table
     n, distinct = con.execute('select count(*), count(distinct "Payment ID") from pay').fetchone()
     assert n == distinct
+
+
+def test_the_generator_s_calibration_copy_is_the_published_figures_byte_for_byte() -> None:
+    copies = sorted(PACKAGE_DATA.glob("*.csv"))
+    assert [p.name for p in copies] == ["bristol_care_ladder_2023.csv", "bristol_headlines_2023.csv",
+                                        "bristol_kpi_targets_2023.csv"]
+    for copy in copies:
+        assert copy.read_bytes() == (REFERENCE / copy.name).read_bytes(), copy.name

@@ -497,7 +497,7 @@ def test_older_people_service_type(warehouse: duckdb.DuckDBPyConnection) -> None
 # --------------------------------------------------------------------------------------------
 # The real CQC Latest ratings sample (Lincolnshire, May 2026) through the loader and staging
 # --------------------------------------------------------------------------------------------
-REAL_RATINGS = ROOT.parent / "shared" / "real-samples" / "cqc_latest_ratings_lincolnshire_2026-05.csv"
+REAL_RATINGS = ROOT / "tests" / "fixtures" / "real_samples" / "cqc_latest_ratings_lincolnshire_2026-05.csv"
 RATING_SPELLING = {"requires improvement": "Requires improvement", "not rated": "Not Rated"}
 
 

@@ -29,7 +29,7 @@ def _graph(defs: dg.Definitions):  # type: ignore[no-untyped-def]
     return defs.get_repository_def().asset_graph
 
 
-def test_monthly_assets_are_council_x_month_and_reference_files_are_not_partitioned(defs: dg.Definitions) -> None:
+def test_monthly_assets_are_council_x_month_and_the_warehouse_s_models_are_not_partitioned(defs: dg.Definitions) -> None:
     graph = _graph(defs)
     keys = {k.to_user_string(): k for k in graph.get_all_asset_keys()}
     assert {"raw/las_cld", "raw/element_rung_map", "audit/publication_gate", "exports/published_pack",
@@ -37,9 +37,13 @@ def test_monthly_assets_are_council_x_month_and_reference_files_are_not_partitio
     monthly = graph.get(keys["raw/las_cld"]).partitions_def
     assert isinstance(monthly, dg.MultiPartitionsDefinition)
     assert [d.name for d in monthly.partitions_defs] == ["council", "month"]
-    for name in ("marts/care_ladder_monthly", "audit/publication_gate", "exports/published_pack"):
+    for name in ("audit/publication_gate", "exports/published_pack"):
         assert graph.get(keys[name]).partitions_def == monthly, name
-    assert graph.get(keys["raw/element_rung_map"]).partitions_def is None
+    # every build rebuilds every council's marts: the dbt models are not partitioned, nor are the
+    # reference files and the Parquet copies
+    for name in ("raw/element_rung_map", "marts/care_ladder_monthly", "staging/stg_las_cld__events",
+                 "exports/marts_parquet"):
+        assert graph.get(keys[name]).partitions_def is None, name
     assert defs.resolve_job_def("monthly_refresh").partitions_def == monthly
     assert defs.resolve_job_def("monthly_refresh").tags[WRITES_TAG] == WRITES_VALUE
 

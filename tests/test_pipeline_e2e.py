@@ -147,3 +147,63 @@ def test_dbt_docs_catalogue_describes_every_mart(site: Site) -> None:
     html = (site.warehouse.parent / "dbt_docs" / "index.html").read_text(encoding="utf-8")
     for mart in ("care_ladder_monthly", "provider_concentration_monthly", "kpi_monthly", "pct_activity", "hhi"):
         assert mart in html
+
+
+def test_the_refresh_s_history_is_in_the_warehouse_s_dagster_instance(waiting_site: Site) -> None:
+    """`ascw refresh --all` of two months (conftest's waiting_site) recorded its run in the
+    persistent instance beside the warehouse: both council-months materialized for every monthly
+    asset of the job, the reference files and the Parquet marts once, with the checks of each
+    council-month, as `make dev` shows them."""
+    import dagster as dg
+
+    from orchestration.defs.publication import GATE_KEY, GATE_CHECKS, PACK_KEY
+
+    home = waiting_site.warehouse.parent / "dagster"
+    assert (home / "dagster.yaml").is_file()
+    instance = dg.DagsterInstance.from_config(str(home))
+    partitions = {f"E06000023|{m}" for m in MONTHS[:-1]}
+    assert set(instance.get_dynamic_partitions("councils")) == {"E06000023"}
+    assert set(instance.get_dynamic_partitions("months")) == set(MONTHS[:-1])
+    [run] = instance.get_runs(filters=dg.RunsFilter(job_name="monthly_refresh"))
+    assert run.status == dg.DagsterRunStatus.SUCCESS
+    from orchestration.definitions import defs
+
+    graph = defs.get_repository_def().asset_graph
+    for key in graph.get_all_asset_keys():
+        if not graph.get(key).is_materializable:
+            continue  # dbt's sources on audit tables
+        if graph.get(key).partitions_def is None:
+            assert instance.get_latest_materialization_event(key) is not None, key
+        else:
+            assert set(instance.get_materialized_partitions(key)) == partitions, key
+    checks = [dg.AssetCheckKey(GATE_KEY, name) for name in GATE_CHECKS]
+    checks.append(dg.AssetCheckKey(dg.AssetKey(["raw", "las_cld"]), "source_checks"))
+    for check in checks:
+        records = instance.event_log_storage.get_asset_check_execution_history(check, limit=10)
+        evaluated = {r.event.asset_check_evaluation.partition: r.status.value for r in records}
+        assert evaluated == {p: "SUCCEEDED" for p in partitions}, check
+    assert set(instance.get_materialized_partitions(PACK_KEY)) == partitions
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="chromium not installed")
+def test_the_dagster_ui_on_the_warehouse_s_instance_shows_the_refresh_s_history(
+        waiting_site: Site, tmp_path: Path) -> None:
+    """What `make dev` opens after a refresh: the UI on the warehouse's own instance, every
+    council-month of the refresh materialized (README's screenshot is this page after `make demo`;
+    ASCW_UI_SCREENSHOT=<png> keeps the picture)."""
+    import os
+    import shutil
+
+    from ui_helpers import dagster_ui, page
+
+    home = tmp_path / "dagster"
+    shutil.copytree(waiting_site.warehouse.parent / "dagster", home)  # the UI may write to its instance
+    png = tmp_path / "ui.png"
+    with dagster_ui(home, waiting_site.landing, waiting_site.warehouse, waiting_site.exports) as url:
+        dom = page(f"{url}/assets/audit/publication_gate?view=partitions", tmp_path / "profile", png)
+    assert f"Materialized ({len(MONTHS) - 1})" in dom and "Missing (0)" in dom, dom[-3000:]
+    assert "E06000023" in dom and all(m in dom for m in MONTHS[:-1])
+    assert "Join the Dagster community" not in dom  # the instance's dagster.yaml turns the prompt off
+    assert png.stat().st_size > 30_000
+    if os.environ.get("ASCW_UI_SCREENSHOT"):
+        shutil.copy(png, os.environ["ASCW_UI_SCREENSHOT"])

@@ -18,14 +18,17 @@ import fcntl
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cached_property
+from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import IO, Any
 
 import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
+from packaging import version
 from pydantic import PrivateAttr
 
 from orchestration.dbt_profile import profiles_dir_for
@@ -197,6 +200,29 @@ class WarehouseResource(dg.ConfigurableResource):
             con.close()
 
 
+class WarehouseDbt(DbtCliResource):
+    """dagster-dbt's CLI resource without two costs it pays on every invocation for features this
+    project does not use (measured: docs/BENCHMARKS.md, 2026-12-07):
+
+    - `_cli_version` runs `dbt --version` in a subprocess; dbt-core is pinned and installed in
+      this environment, so its package version is read instead;
+    - `_initialize_dbt_core_adapter` imports dbt, loads the profile and parses the macros in the
+      Dagster process to give `fetch_row_counts()` / `fetch_column_metadata()` a handle on the
+      adapter; neither is used (the warehouse is DuckDB, which would only open it read-only beside
+      the dbt process).
+
+    Both override private methods of the pinned dagster-dbt; tests/test_dbt_target.py fails if an
+    upgrade renames them.
+    """
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(installed_version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
+        return None
+
+
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
@@ -219,8 +245,8 @@ def resources_for(settings: Settings, *, exports_per_council: bool | None = None
             warehouse=str(settings.warehouse), exports=str(settings.exports),
             exports_per_council=per_council, wait_for_lock=wait_for_lock,
         ),
-        "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(profiles_dir_for(settings.warehouse)),
-                              dbt_executable=dbt_executable()),
+        "dbt": WarehouseDbt(project_dir=dbt_project, profiles_dir=str(profiles_dir_for(settings.warehouse)),
+                            dbt_executable=dbt_executable()),
     }
 
 

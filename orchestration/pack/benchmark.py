@@ -169,7 +169,7 @@ def benchmark_table(con: duckdb.DuckDBPyConnection, ctx: PackContext,
         id="benchmark", sheet=SHEET, filename=FILENAME,
         title=f"Benchmarking: the council against other councils, {ctx.period_label}",
         units="Each measure in its own unit (people, %, £ per week, per 100,000 population); rank 1 = best.",
-        source=f"Source: marts.{MART} (the councils' own marts, built together in a region warehouse).",
+        source=f"Source: marts.{MART} (the marts of the councils in the warehouse, built together).",
         columns=columns, rows=sup.apply(clean, result.hidden), suppression=result,
         notes=[f"Only peer groups with at least {MIN_PEER_COUNCILS} councils in the statistics are shown. "
                "Region: the councils of the council's English region in the benchmark; all: every council in it.",

@@ -107,7 +107,7 @@ def mart_columns(con: duckdb.DuckDBPyConnection, mart: str) -> list[str] | None:
 def for_council(have: Collection[str], ctx: PackContext, where: str = "",
                 params: Sequence[Any] = ()) -> tuple[str, list[Any]]:
     """`where` (a WHERE clause or "") and its `params`, narrowed to the pack's council when the mart
-    (whose columns are `have`) has the council key (a region warehouse holds several councils; a
+    (whose columns are `have`) has the council key (a warehouse holds any number of councils; a
     council's own, one)."""
     if "council_code" not in have:
         return where, list(params)

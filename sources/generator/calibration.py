@@ -8,16 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
-PACKAGE_DATA = Path(__file__).resolve().parent / "data"
-SHARED_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
+PACKAGE_DATA = Path(__file__).resolve().parent / "data"  # Bristol's published figures (tests/fixtures/reference)
 BANDS: tuple[str, str] = ("18-64", "65+")
 
 
 def reference_dir(override: Path | None = None) -> Path:
-    """The shared reference folder when present (the source of truth), else the package copy."""
-    if override is not None:
-        return override
-    return SHARED_REFERENCE if (SHARED_REFERENCE / "bristol_headlines_2023.csv").exists() else PACKAGE_DATA
+    """The folder of the published figures the demo is calibrated to: the package's copy (byte for
+    byte the published CSVs: tests/test_generator_landing.py), unless another is given."""
+    return override if override is not None else PACKAGE_DATA
 
 
 @dataclass(frozen=True)

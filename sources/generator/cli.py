@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--councils", type=int, default=1,
                    help="generate N councils into OUT/<ons_code>/ (scale tests); 1 writes into OUT")
     p.add_argument("--reference", type=Path, default=None,
-                   help="folder of the published reference CSVs (default: ../shared/reference or the package copy)")
+                   help="folder of the published reference CSVs (default: the package's copy, sources/generator/data)")
     p.add_argument("--workers", type=int, default=0,
                    help="processes writing months in parallel (default: min(2, CPUs); output is identical)")
     p.add_argument("--bom", action="store_true", help="write a UTF-8 byte-order mark")

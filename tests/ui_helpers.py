@@ -1,0 +1,65 @@
+"""The Dagster UI of a warehouse's instance, served and looked at in headless Chromium (the UI is a
+JavaScript application: the page is read after its scripts ran, `--virtual-time-budget`)."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--virtual-time-budget=20000", "--window-size=1400,900"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def dagster_ui(home: Path, landing: Path, warehouse: Path, exports: Path) -> Iterator[str]:
+    """`dagster-webserver` on the instance `home`, the code location configured for the site;
+    yields its base URL."""
+    port = free_port()
+    env = {**os.environ, "DAGSTER_HOME": str(home), "ASCW_LANDING": str(landing),
+           "ASCW_WAREHOUSE": str(warehouse), "ASCW_EXPORTS": str(exports)}
+    web = Path(sys.executable).with_name("dagster-webserver")
+    proc = subprocess.Popen([str(web), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)], cwd=ROOT,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(180):
+            try:
+                with urllib.request.urlopen(f"{url}/server_info", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError("dagster-webserver exited") from None
+                time.sleep(1)
+        else:
+            raise RuntimeError("dagster-webserver did not start")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def page(url: str, profile: Path, screenshot: Path | None = None) -> str:
+    """The page's DOM after its scripts ran (and its screenshot, when asked for)."""
+    def chromium(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *extra, url],
+                              capture_output=True, text=True, timeout=180, check=False)
+
+    dom = chromium("--dump-dom").stdout
+    if screenshot is not None:
+        chromium(f"--screenshot={screenshot}")
+    return dom
