@@ -13,7 +13,8 @@ sensor run (`monthly_refresh`), on the warehouse's persistent Dagster instance
 are what `make dev` shows. It prints progress per stage and a summary per council-month, and exits
 0 only when every requested council-month was published (or had already been published,
 unchanged); 1 when any was blocked; 2 on a usage error; 3 when another refresh holds the
-warehouse (`--wait` queues behind it instead).
+warehouse (`--wait` queues behind it instead); 4 when the refresh could not run (the warehouse
+unreadable, the disk full, a folder not writable): one `ascw:` line says what and what to do.
 """
 from __future__ import annotations
 
@@ -23,9 +24,12 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from orchestration.landing_layout import CouncilLanding, council_landings, month_folders, unknown_folders
+from orchestration.landing_layout import (
+    CouncilLanding, council_landings, month_folders, unexpected_entries, unknown_folders,
+)
 from orchestration.months import month_label, months_between, parse_month
 from orchestration.partitions_key import Part
 from orchestration.settings import Settings, load_settings
@@ -33,7 +37,7 @@ from orchestration.settings import Settings, load_settings
 if TYPE_CHECKING:
     import dagster as dg
 
-EXIT_OK, EXIT_BLOCKED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
+EXIT_OK, EXIT_BLOCKED, EXIT_USAGE, EXIT_BUSY, EXIT_FAILED = 0, 1, 2, 3, 4
 JOB = "monthly_refresh"
 
 
@@ -130,6 +134,11 @@ def refresh(settings: Settings, month: str | None, *, region: bool = False, wait
         print(f"ascw: no {what} in {settings.landing}", file=sys.stderr)
         return EXIT_USAGE
     parts, notes = requested_parts(councils, month, one_council=not region)
+    for c in councils:
+        stray = unexpected_entries(c.folder, month)
+        if stray:
+            notes.append(f"{c.code}: not read (no file or folder the landing contract names): "
+                         + ", ".join(str(c.folder / s) for s in stray))
     for note in notes + [f"{p}: not a council landing folder (or a second folder of one): not read"
                          for p in unknown_folders(settings.landing, layout)]:
         print(f"ascw: {note}", file=sys.stderr)
@@ -142,18 +151,33 @@ def refresh(settings: Settings, month: str | None, *, region: bool = False, wait
 def run_parts(settings: Settings, parts: list[Part], *, exports_per_council: bool, wait: bool) -> int:
     """Run the monthly job over `parts` on the warehouse's Dagster instance, then summarise."""
     from orchestration.dbt_manifest import ensure_manifest
-    from orchestration.defs.resources import WarehouseBusy, dbt_project, open_warehouse, warehouse_lock
+    from orchestration.defs.resources import (
+        WarehouseBusy, WarehouseUnreadable, dbt_project, open_warehouse, private_folder, warehouse_lock,
+    )
     from orchestration.instance import fail_abandoned_runs, open_instance
     from orchestration.progress import progress
     from orchestration.run_plan import COUNCILS, MONTHS, describe, new_keys, range_tags, rectangles
+    from orchestration.warehouse_upgrade import upgrade_to_council_key
 
     started = datetime.now()
-    instance = open_instance(settings.dagster_home)
+    try:
+        private_folder(settings.warehouse.parent)
+        instance = open_instance(settings.dagster_home)
+    except OSError as exc:
+        print(f"ascw: {environment_failure(exc)}", file=sys.stderr)
+        return EXIT_FAILED
     try:  # fail fast, before any work, when another refresh or an analyst's session holds the file
         with warehouse_lock(settings.warehouse, wait, f"ascw {' '.join(sys.argv[1:2]) or 'refresh'}, pid {os.getpid()}"):
             for run_id in fail_abandoned_runs(instance, JOB):
                 progress("dagster", f"run {run_id} was left in progress by a process that died: marked failed")
-            open_warehouse(settings.warehouse).close()
+            con = open_warehouse(settings.warehouse)
+            try:  # a warehouse of the earlier one-council layout is upgraded in place, once
+                councils = sorted({p.council for p in parts})
+                upgraded = upgrade_to_council_key(con, councils[0] if len(councils) == 1 else None)
+            finally:
+                con.close()
+            if upgraded:
+                progress("upgrade", upgraded)
             for name, keys in ((COUNCILS, [p.council for p in parts]), (MONTHS, [p.month for p in parts])):
                 new = new_keys(instance.get_dynamic_partitions(name), keys)
                 if new:
@@ -161,6 +185,12 @@ def run_parts(settings: Settings, parts: list[Part], *, exports_per_council: boo
     except WarehouseBusy as exc:
         print(f"ascw: {exc}", file=sys.stderr)
         return EXIT_BUSY
+    except WarehouseUnreadable as exc:
+        print(f"ascw: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        print(f"ascw: {environment_failure(exc)}", file=sys.stderr)
+        return EXIT_FAILED
     if ensure_manifest(dbt_project):
         progress("dbt", "parsed the dbt project (first run, or its files changed)")
     from orchestration.definitions import build_definitions
@@ -194,7 +224,8 @@ def run_parts(settings: Settings, parts: list[Part], *, exports_per_council: boo
         outcomes = read_outcomes(con, parts, started)
     finally:
         con.close()
-    code = summarise(outcomes, by_council=exports_per_council)
+    dq = settings.warehouse.parent / "dq_reports"
+    code = summarise(outcomes, by_council=exports_per_council, report_of=lambda p: dq / p.council / f"{p.month}.html")
     return EXIT_BUSY if busy and code != EXIT_OK else code
 
 
@@ -241,25 +272,64 @@ DELIBERATE_FAILURES = ("Failure", "DagsterAssetCheckFailedError")
 
 
 def step_failure_report(step_key: str, cls_name: str | None, message: str | None, full: str) -> str:
-    """What stderr says about a failed Dagster step: one line for a deliberate stop; for anything
-    else (a disk full, a bug) the line and then the error with its stack, for whoever runs it."""
+    """What stderr says about a failed Dagster step: one line for a deliberate stop, and for a
+    failure of the machine rather than the code (a full disk, a folder that cannot be written, a
+    warehouse that cannot be read) one line saying what to do; for anything else (a bug) the line
+    and then the error with its stack, for whoever runs it."""
     first = ((message or "").strip().splitlines() or [cls_name or "error"])[0][:400]
     if cls_name in DELIBERATE_FAILURES:  # "dagster._core.definitions.events.Failure: <why>"
         return f"ascw: step {step_key} stopped: {first.split(f'{cls_name}: ', 1)[-1]}"
+    known = environment_failure_text(first)
+    if known:
+        return f"ascw: step {step_key} failed: {known}"
     return f"ascw: step {step_key} failed: {first}\n{full.rstrip()}"
 
 
-def summarise(outcomes: dict[Part, tuple[str, list[str]]], by_council: bool = True) -> int:
+def environment_failure_text(message: str) -> str | None:
+    """The one line for an error the machine caused, from its message; None for anything else."""
+    remedies = (
+        (("No space left on device",), "the disk is full ({m}): free space and refresh again; "
+         "nothing was published for the council-months not reported published, and published packs are intact"),
+        (("Read-only file system", "Permission denied"), "a folder cannot be written ({m}): make the "
+         "exports and warehouse folders writable by this user and refresh again; published packs are intact"),
+        (("not a valid DuckDB database", "Corrupt", "checksum", "Serialization Error"), "the warehouse cannot "
+         "be read ({m}): restore it from its backup, or move it aside and rebuild it with `ascw refresh --all`"),
+    )
+    for needles, text in remedies:
+        if any(n in message for n in needles):
+            return text.format(m=message.split(": ", 1)[-1][:240])
+    return None
+
+
+def environment_failure(exc: OSError) -> str:
+    return environment_failure_text(f"{type(exc).__name__}: {exc}") or f"{type(exc).__name__}: {exc}"
+
+
+def summarise(outcomes: dict[Part, tuple[str, list[str]]], by_council: bool = True,
+              report_of: Callable[[Part], Path] | None = None) -> int:
+    """The per council-month table: each blocked one's root cause first (with what to do), its
+    other failures after it, as consequences (gates.results.cause_rank orders them)."""
     ok = True
     print(f"\n{'Council     ' if by_council else ''}Month     Outcome")
+    pad = " " * (22 if by_council else 10)
     for part, (status, reasons) in outcomes.items():
         print(f"{part.council + '   ' if by_council else ''}{part.month}   {status}")
-        pad = " " * (22 if by_council else 10)
-        for r in reasons[:10]:
-            print(f"{pad}- {r}")
-        if len(reasons) > 10:
-            print(f"{pad}... and {len(reasons) - 10} more (see the data-quality report)")
         ok &= status in ("published", "already published")
+        if not reasons:
+            continue
+        if status != "blocked":
+            print(f"{pad}- {reasons[0]}")
+            continue
+        report = report_of(part) if report_of else None
+        print(f"{pad}- cause: {reasons[0]}")
+        print(f"{pad}  what to do: correct the extract named above (or deliver the missing one) and refresh "
+              f"{part.month} again" + (f"; every failing row is in {report}" if report and report.exists() else ""))
+        if len(reasons) > 1:
+            print(f"{pad}- then {len(reasons) - 1} more failing check(s), most likely consequences of it:")
+            for r in reasons[1:10]:
+                print(f"{pad}    {r}")
+            if len(reasons) > 10:
+                print(f"{pad}    ... and {len(reasons) - 10} more (see the data-quality report)")
     statuses = [s for s, _ in outcomes.values()]
     done = sum(s == "published" for s in statuses)
     already = sum(s == "already published" for s in statuses)

@@ -19,8 +19,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sources.contracts import LAS_CLD
+from sources.contracts import ANNUAL_FILE_TYPES, LAS_CLD, MONTHLY_FILE_TYPES, REFERENCE_FILE_TYPES
 from sources.landing import MONTH_RE, REFERENCE_DIR
+from sources.ods import CQC_SHEETS
 
 COUNCIL_CODE_RE = re.compile(r"^E(0[6-9]|10)\d{6}$")
 
@@ -106,3 +107,38 @@ def unknown_folders(landing: Path, layout: str = "auto") -> list[Path]:
         return []
     used = {c.folder for c in council_landings(landing, "region")}
     return [p for p in sorted(landing.iterdir()) if p.is_dir() and p not in used]
+
+
+def _expected_in_month(month: str) -> set[str]:
+    names = {ft.file_name(month=month) for ft in MONTHLY_FILE_TYPES}
+    return names | {ft.file_name(month=month).replace(".csv", ".ods") for ft in MONTHLY_FILE_TYPES
+                    if ft.key in CQC_SHEETS}
+
+
+ANNUAL_RE = [re.compile("^" + re.escape(ft.file_pattern).replace(r"\{year\}", r"\d{4}") + "$")
+             for ft in ANNUAL_FILE_TYPES]
+
+
+def unexpected_entries(folder: Path, month: str | None = None) -> list[str]:
+    """What in a council's landing folder no reader takes (so it is named, never silently
+    ignored): folders that are not `YYYY-MM` or `reference`, files beside them, and in each month
+    folder (only `month`'s when given) and in `reference/` any file that is not one of the contract's
+    names (a second extract such as `las_cld_2024-03 (corrected).csv`, a misnamed one). Paths
+    relative to the folder, sorted."""
+    if not folder.is_dir():
+        return []
+    out: list[str] = []
+    for entry in sorted(folder.iterdir()):
+        if entry.is_dir() and MONTH_RE.match(entry.name):
+            if month is not None and entry.name != month:
+                continue
+            expected = _expected_in_month(entry.name)
+            out += [f"{entry.name}/{f.name}" for f in sorted(entry.iterdir())
+                    if not (f.is_file() and (f.name in expected or any(r.match(f.name) for r in ANNUAL_RE)))]
+        elif entry.is_dir() and entry.name == REFERENCE_DIR:
+            expected = {ft.file_name() for ft in REFERENCE_FILE_TYPES}
+            out += [f"{entry.name}/{f.name}" for f in sorted(entry.iterdir())
+                    if not (f.is_file() and f.name in expected)]
+        else:
+            out.append(entry.name + ("/" if entry.is_dir() else ""))
+    return out

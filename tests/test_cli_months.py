@@ -78,8 +78,35 @@ def test_a_deliberate_stop_is_one_line_and_an_unexpected_error_keeps_its_stack()
         "dagster._core.definitions.events.Failure: dbt not run: ...\n\nStack Trace:\n  File ...\n")
     assert stop == ("ascw: step warehouse_models stopped: dbt not run: every council-month of this run failed a "
                     "blocking source check")
-    full = 'OSError: [Errno 28] No space left on device\n\nStack Trace:\n  File "atomic.py", line 9\n'
-    crash = step_failure_report("publication", "OSError", "OSError: [Errno 28] No space left on device", full)
-    assert crash.splitlines()[0] == "ascw: step publication failed: OSError: [Errno 28] No space left on device"
-    assert crash.endswith('File "atomic.py", line 9')
+    full = 'ValueError: cannot convert\n\nStack Trace:\n  File "tables.py", line 9\n'
+    crash = step_failure_report("publication", "ValueError", "ValueError: cannot convert", full)
+    assert crash.splitlines()[0] == "ascw: step publication failed: ValueError: cannot convert"
+    assert crash.endswith('File "tables.py", line 9')
     assert step_failure_report("s", "KeyError", "", "KeyError\n").startswith("ascw: step s failed: KeyError")
+
+
+def test_a_failure_of_the_machine_is_one_line_saying_what_to_do() -> None:
+    full = 'OSError: [Errno 28] No space left on device: \'/x/.tmp-2024-03/kpi.csv\'\n\nStack Trace:\n  File "a.py"\n'
+    disk = step_failure_report("publication", "OSError", full.splitlines()[0], full)
+    assert disk.startswith("ascw: step publication failed: the disk is full ([Errno 28] No space left on device")
+    assert "free space and refresh again" in disk and "Stack Trace" not in disk and "\n" not in disk
+    ro = step_failure_report("publication", "PermissionError",
+                             "PermissionError: [Errno 13] Permission denied: '/exports/.tmp-x'", "...")
+    assert "a folder cannot be written" in ro and "writable" in ro
+    corrupt = step_failure_report("landing_files", "SerializationException",
+                                  "SerializationException: Serialization Error: Failed to deserialize", "...")
+    assert "the warehouse cannot be read" in corrupt and "ascw refresh --all" in corrupt
+
+
+def test_an_unreadable_warehouse_ends_with_one_line_and_exit_4(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    landing = tmp_path / "landing" / "2024-03"
+    landing.mkdir(parents=True)
+    warehouse = tmp_path / "wh" / "ascw.duckdb"
+    warehouse.parent.mkdir()
+    warehouse.write_bytes(b"not a database, a spreadsheet saved over it\n" * 100)
+    code = main(["refresh", "--month", "2024-03", "--council", "E06000023", "--landing", str(tmp_path / "landing"),
+                 "--warehouse", str(warehouse), "--exports", str(tmp_path / "x")])
+    err = capsys.readouterr().err
+    assert code == 4
+    assert err.count("ascw:") == 1 and "cannot be opened as a DuckDB database" in err and "backup" in err, err
+    assert "Traceback" not in err

@@ -164,3 +164,22 @@ def test_gate_config_from_yml_and_env(tmp_path):
         load_gate_config(env={"ASCW_GATE_SEVERITIES": "x=FATAL"})
     with pytest.raises(ValueError):
         GateConfig(drift_threshold=0)
+
+
+def test_the_root_cause_is_told_first_and_its_consequences_after():
+    """A rejected file blocks the month; the drift of its rows to zero, the dbt tests and the
+    reconciliation that miss them are consequences, told after it."""
+    con = duckdb.connect()
+    record_results(con, [
+        _result("controcc_payments.drift:rows", False),
+        _result("dbt:unique_stg_controcc__payments_payment_id", False),
+        _result("controcc_payments.pays_known_service_line", False),
+        _result("las_cld.in_code_list:Event Type", False),
+        _result("controcc_payments.file_loaded", False),
+        *_markers()[:1],
+    ])
+    names = [r.name for r in blocking_failures(con, fx.part("2024-03"))]
+    assert names == ["controcc_payments.file_loaded", "las_cld.in_code_list:Event Type",
+                     "controcc_payments.pays_known_service_line", "controcc_payments.drift:rows",
+                     "dbt:unique_stg_controcc__payments_payment_id", "gates.dbt.completed",
+                     "gates.reconciliation.completed"]

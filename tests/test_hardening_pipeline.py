@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import json
 import hashlib
 import io
 import os
@@ -72,7 +73,13 @@ def _unbalanced_loads(warehouse: Path) -> list[tuple]:
 
 
 def _reasons(out: str) -> list[str]:
-    return [line.strip() for line in out.splitlines() if line.strip().startswith("- ")]
+    """The summary's reasons of a blocked month (indented under it)."""
+    return [line.strip() for line in out.splitlines() if line.startswith(" ") and line.strip()]
+
+
+def _cause(out: str) -> str:
+    """The first reason told: the root cause."""
+    return next(line.strip() for line in out.splitlines() if line.strip().startswith("- cause: "))
 
 
 def _refresh_blocked(site: Site, capsys: pytest.CaptureFixture[str]) -> str:
@@ -139,9 +146,11 @@ def test_a_month_folder_missing_a_file_is_blocked_as_missing(
 
     out = _refresh_blocked(site, capsys)
 
-    assert any(
-        f"controcc_payments_{MONTH}.csv" in r and "missing" in r for r in _reasons(out)
-    ), out
+    # the missing file is the cause; the knock-on failures (no payments to reconcile, a row count
+    # dropped to zero) are told after it
+    cause = _cause(out)
+    assert f"controcc_payments_{MONTH}.csv" in cause and "missing" in cause, out
+    assert "what to do:" in out and "more failing check(s), most likely consequences" in out, out
 
 
 def test_a_gap_in_the_months_found_is_named_and_the_months_either_side_are_refreshed_apart(
@@ -487,8 +496,14 @@ def test_a_full_disk_while_publishing_leaves_no_half_written_pack(
     assert tree_digest(site.exports) == before
 
     monkeypatch.setattr(atomic, "write_bytes_durable", real_write)  # space freed: it publishes
+    # a second extract and a misnamed month folder in the landing: named, never silently ignored
+    (site.landing / MONTH / f"las_cld_{MONTH} (corrected).csv").write_text("x\n")
+    (site.landing / MONTH.replace("-0", "-")).mkdir()
     assert site.refresh("--month", MONTH) == 0
-    assert (site.exports / MONTH / "manifest.json").is_file()
+    err = capsys.readouterr().err
+    assert f"las_cld_{MONTH} (corrected).csv" in err and MONTH.replace("-0", "-") in err, err
+    manifest = json.loads((site.exports / MONTH / "manifest.json").read_text())
+    assert manifest["unexpected_files"] == [f"{MONTH}/las_cld_{MONTH} (corrected).csv", MONTH.replace("-0", "-") + "/"]
     assert tree_digest(site.exports / PREV) == _under(before, PREV)
 
 

@@ -207,3 +207,17 @@ def test_the_dagster_ui_on_the_warehouse_s_instance_shows_the_refresh_s_history(
     assert png.stat().st_size > 30_000
     if os.environ.get("ASCW_UI_SCREENSHOT"):
         shutil.copy(png, os.environ["ASCW_UI_SCREENSHOT"])
+
+
+def test_the_warehouse_and_the_data_quality_reports_are_readable_by_their_owner_only(published_site: Site) -> None:
+    """They hold person-level rows (pseudonymised) and example rows of failing checks."""
+    import stat
+
+    def mode(p: Path) -> int:
+        return stat.S_IMODE(p.stat().st_mode)
+
+    assert mode(published_site.warehouse) == 0o600
+    assert mode(published_site.warehouse.parent) == 0o700
+    reports = sorted((published_site.warehouse.parent / "dq_reports").rglob("*.html"))
+    assert [p.stem for p in reports] == MONTHS
+    assert {mode(p) for p in reports} == {0o600}

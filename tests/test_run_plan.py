@@ -62,3 +62,23 @@ def test_a_council_s_code_is_the_given_one_its_folder_s_name_or_its_extracts(tmp
     assert [c.code for c in council_landings(root)] == ["E06000022", "E06000024"]
     assert council_landings(root)[0].folder == (root / "bath").resolve()
     assert [p.name for p in unknown_folders(root)] == ["E06000024x", "bath-again", "notes"]
+
+
+def test_what_no_reader_takes_in_a_council_s_folder_is_named(tmp_path: Path) -> None:
+    (tmp_path / "2024-03").mkdir()
+    for name in ("las_cld_2024-03.csv", "las_cld_2024-03 (corrected).csv", "ascs_responses_2024.csv",
+                 "cqc_latest_ratings_2024-03.ods", "notes.docx"):
+        (tmp_path / "2024-03" / name).write_text("x")
+    (tmp_path / "2024-02").mkdir()
+    (tmp_path / "2024-02" / "payments.csv").write_text("x")
+    for folder in ("2024-3", "March 2024", "reference"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "reference" / "kpi_targets.csv").write_text("x")
+    (tmp_path / "reference" / "kpi_targets_old.csv").write_text("x")
+    (tmp_path / "readme.txt").write_text("x")
+    from orchestration.landing_layout import unexpected_entries
+
+    assert unexpected_entries(tmp_path) == [
+        "2024-02/payments.csv", "2024-03/las_cld_2024-03 (corrected).csv", "2024-03/notes.docx", "2024-3/",
+        "March 2024/", "readme.txt", "reference/kpi_targets_old.csv"]
+    assert "2024-02/payments.csv" not in unexpected_entries(tmp_path, "2024-03")  # another month's folder

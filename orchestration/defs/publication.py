@@ -21,7 +21,8 @@ import dagster as dg
 
 from orchestration.decisions import decide_month, record_decision, record_publication
 from orchestration.defs.partitions import POOL, council_months, parts_of, single_run
-from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.resources import LandingResource, WarehouseResource
+from orchestration.landing_layout import unexpected_entries
 from orchestration.defs.sources import failures_md
 from orchestration.defs.warehouse import warehouse_models
 from orchestration.gates import load_gate_config, record_results, render_report_html, run_reconciliation_checks, summary_for_manifest
@@ -102,7 +103,7 @@ def dq_report_path(warehouse: WarehouseResource, part: Part) -> Path:
     pool=POOL,
     name="publication",
 )
-def publication(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator:
+def publication(context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource) -> Iterator:
     config = load_gate_config()
     parts = parts_of(context)
     published: list[str] = []
@@ -136,6 +137,8 @@ def publication(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
                 "source_files": source_files(con, part.month, part.council),
                 "checks": summary_for_manifest(results),
                 "data_quality_report": str(report),
+                # in the council's landing folder but read by nothing: named, never silently ignored
+                "unexpected_files": unexpected_entries(landing.folder_of(part.council), part.month),
             }
             try:
                 path = publish_month(con, part.month, exports, council=part.council, manifest_extra=extra)

@@ -42,16 +42,29 @@ class WarehouseBusy(RuntimeError):
     """The warehouse file is locked by another process (an analyst's session, another run)."""
 
 
+class WarehouseUnreadable(RuntimeError):
+    """The warehouse file exists but is not a DuckDB database this DuckDB can open (corrupt,
+    truncated, another program's file, or written by a newer DuckDB)."""
+
+
 def open_warehouse(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the DuckDB warehouse, turning DuckDB's lock error into a message people can act on.
     A new warehouse file is readable by its owner only (it holds person-level rows)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     new = not path.exists()
     try:
         con = duckdb.connect(str(path), read_only=read_only)
+    except (duckdb.SerializationException, duckdb.InternalException) as exc:
+        raise WarehouseUnreadable(
+            f"the warehouse {path} cannot be read as a DuckDB database ({str(exc).splitlines()[0][:200]}): "
+            "restore it from its backup, or move it aside and rebuild it with `ascw refresh --all` "
+            "(published packs are never touched)") from exc
     except duckdb.IOException as exc:
         if "lock" not in str(exc).lower():
-            raise
+            raise WarehouseUnreadable(
+                f"the warehouse {path} cannot be opened as a DuckDB database ({str(exc).splitlines()[0][:200]}): "
+                "restore it from its backup, or move it aside and rebuild it with `ascw refresh --all` "
+                "(published packs are never touched)") from exc
         raise WarehouseBusy(
             f"The warehouse {path} is open in another process, so the refresh cannot write to it. "
             "Close that session (analysts: query warehouse/marts_parquet/*.parquet instead, which a "
@@ -60,6 +73,17 @@ def open_warehouse(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnec
     if new and path.exists():
         path.chmod(0o600)
     return con
+
+
+def private_folder(folder: Path) -> Path:
+    """The warehouse's folder, created readable by its owner only when it does not exist (it holds
+    the warehouse and its WAL, data-quality reports and the Dagster instance: person-level rows and
+    pseudonymised examples); a folder that exists is left as its owner set it."""
+    if not folder.exists():
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700)
+        folder.chmod(0o700)  # whatever the umask
+    return folder
 
 
 def lock_path(warehouse: Path) -> Path:

@@ -129,7 +129,7 @@ def record_results(con: duckdb.DuckDBPyConnection, results: list[CheckResult]) -
                     WHERE n.council_code IS NOT DISTINCT FROM r.council_code
                       AND n.month IS NOT DISTINCT FROM r.month AND n.name = r.name)"""
         )
-        con.execute(f"INSERT INTO {RESULTS_TABLE} SELECT * FROM _new_check_results")
+        con.execute(f"INSERT INTO {RESULTS_TABLE} BY NAME SELECT * FROM _new_check_results")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -195,8 +195,29 @@ def blocking_failures(con: duckdb.DuckDBPyConnection, part: Part) -> list[CheckR
         for marker, what in STAGE_MARKERS.items()
         if marker not in names
     ]
-    # the checks that failed first: a stage that did not run is a consequence (the run stopped)
-    return [r for r in recorded if r.blocking] + missing
+    return sorted((r for r in recorded if r.blocking), key=cause_rank) + missing
+
+
+# The order in which a blocked council-month's failures are told: the root cause first (a file that
+# is missing, rejected or loses rows stops everything after it), its consequences after (a missing
+# file also makes the row count drop 100% and the reconciliation miss its rows). A stage that did
+# not run at all comes last (blocking_failures appends it).
+FILE_LEVEL = ("file_loaded", "rows_rejected", "rows_accounted", "rows_in_raw", "column_types")
+
+
+def cause_rank(r: CheckResult) -> tuple[int, str]:
+    check = r.name.split(".", 1)[-1].split(":", 1)[0]
+    if r.name.startswith("dbt:") or r.name == "gates.dbt.completed":
+        rank = 5
+    elif check in FILE_LEVEL:
+        rank = 0
+    elif check == "drift":
+        rank = 4  # a file that lost its rows: usually a consequence of one rejected or missing
+    elif check.startswith(("unique", "in_code_list", "not_null", "range", "type", "regex", "pair")):
+        rank = 1
+    else:
+        rank = 2
+    return rank, r.name
 
 
 def stage_marker(stage_name: str, part: Part, results: list[CheckResult]) -> CheckResult:

@@ -29,7 +29,7 @@ from typing import Any
 
 import duckdb
 
-from orchestration.gates import reference_cache, row_accounting, sql_checks
+from orchestration.gates import coverage_checks, identity_checks, reference_cache, row_accounting, sql_checks, value_checks
 from orchestration.gates.batch_validation import validate_months
 from orchestration.gates.config import GateConfig, load_gate_config
 from orchestration.gates.gx_runner import ExpectationOutcome, validate_rows
@@ -234,6 +234,11 @@ def _check_parts(
     rejects: dict[Part, list[RejectRow]] = {p: [] for p in parts}
     for ft in MONTHLY_FILE_TYPES:
         for p, (r, rej) in check_monthly_file_type(con, ft, parts, config, verdicts).items():
+            results[p] += r
+            rejects[p] += rej
+    # checks across files and against the council's own history (SQL inside DuckDB)
+    for family in (identity_checks, value_checks, coverage_checks):
+        for p, (r, rej) in family.checks_for_parts(con, parts, config).items():
             results[p] += r
             rejects[p] += rej
     reference_rejects: dict[tuple[str, str], list[RejectRow]] = {}
