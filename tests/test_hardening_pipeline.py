@@ -92,6 +92,9 @@ def _refresh_blocked(site: Site, capsys: pytest.CaptureFixture[str]) -> str:
     assert not (site.exports / MONTH).exists()
     assert not list(site.exports.glob(".tmp-*"))
     assert not _unbalanced_loads(site.warehouse), "rows_read != rows_loaded + rows_rejected"
+    # blocked at whatever stage (here often before dbt could run): its data-quality report exists
+    report = site.warehouse.parent / "dq_reports" / "E06000023" / f"{MONTH}.html"
+    assert report.is_file() and "Blocked" in report.read_text(encoding="utf-8"), out
     return out
 
 
