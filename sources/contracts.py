@@ -17,6 +17,17 @@ table also carries lineage columns:
 ``_line``     the physical record number in the file (header = line 1, first data row = 2)
 ``_load_id``  the load that wrote the row (joins ``raw._load_log``)
 ``_extra``    JSON object of any columns not in the contract (kept, ignored downstream)
+
+A few raw columns are *derived*: computed by the reader from a row's clear values before they
+are hashed, never read from the file (``Column(derived=True)``, not in ``column_names``).  The
+CLD's ``_nhs_number_valid`` says whether the NHS Number passed the modulus 11 check (NULL when
+blank); the number itself is stored only as its keyed hash.
+
+Identifier columns (``Column(identifier=True)``: person ids, NHS Number, event, line, payment,
+supplier, location and provider ids, element and council codes) join files to each other: a
+value holding a control character, a zero-width or non-breaking space or any other invisible
+character rejects the row when read (``sources/decode.py``), since trimming would hide it or
+the value would silently name someone or something else.
 """
 from __future__ import annotations
 
@@ -33,6 +44,7 @@ Kind = Literal[
     "number",  # decimal number -> DOUBLE
     "integer",  # whole number -> BIGINT
     "flag",  # 'Y' or blank
+    "boolean",  # derived columns only (computed on load, never read from a file)
 ]
 Scope = Literal["monthly", "reference", "annual"]
 
@@ -46,6 +58,7 @@ RAW_TYPES: dict[str, str] = {
     "number": "DOUBLE",
     "integer": "BIGINT",
     "flag": "VARCHAR",
+    "boolean": "BOOLEAN",
 }
 
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -65,6 +78,10 @@ class Column:
     required: bool = True  # must appear in the header
     not_null: bool = False  # a blank value rejects the row
     personal: bool = False  # replaced by a keyed hash on load (never stored in clear)
+    # joins files (ids and codes): invisible or control characters reject the row (decode.py)
+    identifier: bool = False
+    # computed by the reader from the row's clear values, not a column of the file (raw only)
+    derived: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,11 +102,20 @@ class FileType:
 
     @property
     def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
+        """The columns of the file (derived raw columns left out)."""
+        return [c.name for c in self.columns if not c.derived]
 
     @property
     def required_names(self) -> list[str]:
-        return [c.name for c in self.columns if c.required]
+        return [c.name for c in self.columns if c.required and not c.derived]
+
+    @property
+    def derived_columns(self) -> list[Column]:
+        return [c for c in self.columns if c.derived]
+
+    @property
+    def identifier_names(self) -> list[str]:
+        return [c.name for c in self.columns if c.identifier]
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -114,11 +140,11 @@ LAS_CLD = FileType(
     content_names_month=True,
     description="Liquidlogic LAS events in Client Level Data layout (rolling 12 months).",
     columns=(
-        Column("LA Code", "code", not_null=True),
+        Column("LA Code", "code", not_null=True, identifier=True),
         Column("Reporting Period Start Date", "date_iso", not_null=True),
         Column("Reporting Period End Date", "date_iso", not_null=True),
-        Column("LA Person Unique Identifier", "text", not_null=True, personal=True),
-        Column("NHS Number", "text", personal=True),
+        Column("LA Person Unique Identifier", "text", not_null=True, personal=True, identifier=True),
+        Column("NHS Number", "text", personal=True, identifier=True),
         Column("Gender", "code"),
         Column("Ethnicity", "code"),
         Column("Date of Birth", "date_iso"),
@@ -131,7 +157,7 @@ LAS_CLD = FileType(
         Column("Has Unpaid Carer", "code"),
         Column("Client Funding Status", "code"),
         Column("Event Type", "code", not_null=True),
-        Column("Event Reference", "text", not_null=True),
+        Column("Event Reference", "text", not_null=True, identifier=True),
         Column("Event Start Date", "date_iso", not_null=True),
         Column("Event End Date", "date_iso"),
         Column("Event Outcome", "code"),
@@ -141,13 +167,16 @@ LAS_CLD = FileType(
         Column("Service Type", "code"),
         Column("Service Component", "code"),
         Column("Delivery Mechanism", "code"),
-        Column("Provider CQC Location ID", "text"),
+        Column("Provider CQC Location ID", "text", identifier=True),
         Column("Provider CQC Location Name", "text"),
         Column("Review Reason", "code"),
         Column("Review Outcomes Achieved", "code"),
         Column("Unit Cost", "money"),
         Column("Cost Frequency (Unit Type)", "code"),
         Column("Planned units per week", "number"),
+        # NHS Number passed the modulus 11 check (NULL when blank): judged on the clear value
+        # while reading, before it is hashed (the gate las_cld.nhs_number_check_digit reads it)
+        Column("_nhs_number_valid", "boolean", required=False, derived=True),
     ),
 )
 
@@ -159,18 +188,18 @@ CONTROCC_SERVICE_LINES = FileType(
     raw_table="controcc_service_lines",
     description="ContrOCC service agreement lines active at any time in the month.",
     columns=(
-        Column("Service Agreement ID", "text", not_null=True),
-        Column("Line No", "integer", not_null=True),
-        Column("Event Reference", "text"),
-        Column("LA Person Unique Identifier", "text", not_null=True, personal=True),
-        Column("Element Code", "code", not_null=True),
+        Column("Service Agreement ID", "text", not_null=True, identifier=True),
+        Column("Line No", "integer", not_null=True),  # an integer: only digits decode
+        Column("Event Reference", "text", identifier=True),
+        Column("LA Person Unique Identifier", "text", not_null=True, personal=True, identifier=True),
+        Column("Element Code", "code", not_null=True, identifier=True),
         Column("Element Description", "text"),
-        Column("Supplier ID", "text", not_null=True),
+        Column("Supplier ID", "text", not_null=True, identifier=True),
         Column("Supplier Name", "text"),
         Column("Supplier Postcode", "text"),
-        Column("Supplier Local Authority", "code"),
-        Column("CQC Location ID", "text"),
-        Column("Placement Local Authority", "code"),
+        Column("Supplier Local Authority", "code", identifier=True),
+        Column("CQC Location ID", "text", identifier=True),
+        Column("Placement Local Authority", "code", identifier=True),
         Column("Start Date", "date_dmy", not_null=True),
         Column("End Date", "date_dmy"),
         Column("Unit Rate", "money", not_null=True),
@@ -191,10 +220,10 @@ CONTROCC_PAYMENTS = FileType(
     content_names_month=True,
     description="ContrOCC provider payment lines made in the month.",
     columns=(
-        Column("Payment ID", "text", not_null=True),
-        Column("Service Agreement ID", "text", not_null=True),
+        Column("Payment ID", "text", not_null=True, identifier=True),
+        Column("Service Agreement ID", "text", not_null=True, identifier=True),
         Column("Line No", "integer", not_null=True),
-        Column("Supplier ID", "text", not_null=True),
+        Column("Supplier ID", "text", not_null=True, identifier=True),
         Column("Period Start", "date_dmy", not_null=True),
         Column("Period End", "date_dmy", not_null=True),
         Column("Units Paid", "number"),
@@ -224,7 +253,7 @@ CQC_HSCA_ACTIVE_LOCATIONS = FileType(
     raw_table="cqc_hsca_active_locations",
     description="CQC HSCA Active Locations sheet (the care directory), saved as CSV.",
     columns=(
-        Column("Location ID", "text", not_null=True),
+        Column("Location ID", "text", not_null=True, identifier=True),
         Column("Location HSCA start date", "date_cqc"),
         Column("Dormant (Y/N)", "code"),
         Column("Care home?", "code"),
@@ -238,7 +267,7 @@ CQC_HSCA_ACTIVE_LOCATIONS = FileType(
         Column("Location Region", "text"),
         Column("Location Local Authority", "text", not_null=True),
         Column("Location Postal Code", "text"),
-        Column("Provider ID", "text"),
+        Column("Provider ID", "text", identifier=True),
         Column("Provider Name", "text"),
         *_cols("flag", *CQC_HSCA_SERVICE_TYPE_COLUMNS),
         Column("Service user band - Dementia", "flag"),
@@ -252,7 +281,7 @@ CQC_LATEST_RATINGS = FileType(
     raw_table="cqc_latest_ratings",
     description="CQC Latest ratings, Locations sheet (long format: one row per domain).",
     columns=(
-        Column("Location ID", "text", not_null=True),
+        Column("Location ID", "text", not_null=True, identifier=True),
         Column("Location ODS Code", "text", required=False),
         Column("Location Name", "text"),
         Column("Care Home?", "code"),
@@ -276,7 +305,7 @@ CQC_LATEST_RATINGS = FileType(
         Column("Report Type", "text", required=False),
         Column("Inherited Rating (Y/N)", "code", required=False),
         Column("URL", "text", required=False),
-        Column("Provider ID", "text"),
+        Column("Provider ID", "text", identifier=True),
         Column("Provider Name", "text"),
         Column("Brand ID", "text", required=False),
         Column("Brand Name", "text", required=False),
@@ -422,7 +451,7 @@ ELEMENT_RUNG_MAP = FileType(
     raw_table="element_rung_map",
     description="The council's mapping of ContrOCC element codes to care-ladder rungs.",
     columns=(
-        Column("Element Code", "code", not_null=True),
+        Column("Element Code", "code", not_null=True, identifier=True),
         Column("Element Description", "text"),
         Column("Care Ladder Rung", "code", not_null=True),
     ),
@@ -472,17 +501,23 @@ COUNCIL_COLUMN = "_council"
 
 
 def raw_columns(ft: FileType) -> list[tuple[str, str]]:
-    """(name, DuckDB type) of every column of the file type's raw table, lineage last."""
-    cols = [(c.name, RAW_TYPES[c.kind]) for c in ft.columns]
+    """(name, DuckDB type) of every column of the file type's raw table: the file's columns,
+    lineage, then derived columns (last, where ``raw_ddl`` adds them to an older table)."""
+    cols = [(c.name, RAW_TYPES[c.kind]) for c in ft.columns if not c.derived]
     if ft.wide_year_columns:
         cols += [(ft.extra["year_column"], "INTEGER"), (ft.extra["value_column"], "DOUBLE")]
-    return cols + list(LINEAGE_COLUMNS)
+    return cols + list(LINEAGE_COLUMNS) + [(c.name, RAW_TYPES[c.kind]) for c in ft.derived_columns]
 
 
 def raw_ddl(ft: FileType, schema: str = RAW_SCHEMA) -> str:
-    """CREATE TABLE IF NOT EXISTS statement for the file type's raw table."""
+    """CREATE TABLE IF NOT EXISTS statement for the file type's raw table; for a file type with
+    derived columns, followed by ``ALTER TABLE ... ADD COLUMN IF NOT EXISTS`` for each, so a
+    warehouse created before a derived column existed gains it (NULL on the rows already loaded)."""
     body = ",\n  ".join(f'"{name}" {typ}' for name, typ in raw_columns(ft))
-    return f'CREATE TABLE IF NOT EXISTS {schema}."{ft.raw_table}" (\n  {body}\n)'
+    ddl = f'CREATE TABLE IF NOT EXISTS {schema}."{ft.raw_table}" (\n  {body}\n)'
+    for c in ft.derived_columns:
+        ddl += f';\nALTER TABLE {schema}."{ft.raw_table}" ADD COLUMN IF NOT EXISTS "{c.name}" {RAW_TYPES[c.kind]}'
+    return ddl
 
 
 LOAD_LOG_DDL = f"""CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}._load_log (

@@ -18,6 +18,15 @@ rejected, never guessed at.  Documented normalisations (see sources/README.md):
   (``14:05``, ``14:05:00``, ``2:05:00 PM``), or ISO ``YYYY-MM-DD[ hh:mm[:ss]]``; the time is
   dropped.  The day/month order is inferred per file, see `CqcOrder`.
 * flag: ``Y`` (any case) or blank.
+
+Identifier columns (``Column.identifier``: ids and codes that join files) are also judged on the
+field as read, before trimming (`identifier_rules`): a control character (C0/C1, so tab, CR and
+LF too, wherever they are), a non-breaking, zero-width or other Unicode space, or another
+invisible format character (soft hyphen, BOM, direction marks) rejects the row
+(``identifier_characters``).  Trimming would hide such a character at either end, and inside the
+value it would make the identifier name someone or something else.  Plain spaces around the
+value are trimmed as in every column.  The reason names the character's code point and where it
+is (never the value).
 """
 
 from __future__ import annotations
@@ -42,6 +51,7 @@ class Rule:
     cond: str  # SQL, TRUE when the value cannot be decoded
     reason: str  # never contains the value
     check: str
+    reason_expr: str | None = None  # SQL computing the reason instead (never the value either)
 
 
 @dataclass(frozen=True)
@@ -193,6 +203,46 @@ def _date_cqc(v: str, cqc: CqcOrder) -> tuple[str, list[Rule]]:
     return value, rules
 
 
+# --- identifiers: characters that trimming would hide or that change the identity ---------------
+IDENTIFIER_CHECK = "identifier_characters"
+# C0 and C1 control characters (tab, CR, LF included)
+RE_CONTROL = r"[\x{0000}-\x{001F}\x{007F}-\x{009F}]"
+# spaces other than the plain space (no-break, figure, narrow no-break, en/em..., line and paragraph
+# separators, ideographic) and invisible format characters (\p{Cf}: zero-width space/joiners, word
+# joiner, BOM, soft hyphen, direction marks)
+RE_INVISIBLE = r"[\x{00A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\p{Cf}]"
+
+
+def _junk_reason(raw: str, pattern: str, what: str) -> str:
+    """SQL for the reason: the first offending character's code point and where it is."""
+    hidden = " the identifier (trimming would hide it, and the extract is damaged)"
+    where = (
+        f"CASE WHEN regexp_matches({raw}, {_lit('^ *' + pattern)}) THEN {_lit('at the start of' + hidden)}"
+        f" WHEN regexp_matches({raw}, {_lit(pattern + ' *$')}) THEN {_lit('at the end of' + hidden)}"
+        " ELSE 'inside the identifier (it would name someone or something else)' END"
+    )
+    code = f"printf('U+%04X', unicode(regexp_extract({raw}, {_lit(pattern)})))"
+    return f"{_lit(what + ' ')} || {code} || ' ' || {where} || '; re-export the value without it'"
+
+
+def identifier_rules(raw: str) -> list[Rule]:
+    """Rules on the untrimmed field `raw` of an identifier column (see the module docstring)."""
+    return [
+        Rule(
+            f"regexp_matches({raw}, {_lit(RE_CONTROL)})",
+            "control character (tab, CR, LF or another C0/C1 code) in the identifier",
+            IDENTIFIER_CHECK,
+            _junk_reason(raw, RE_CONTROL, "control character"),
+        ),
+        Rule(
+            f"regexp_matches({raw}, {_lit(RE_INVISIBLE)})",
+            "non-breaking, zero-width or other invisible space or format character in the identifier",
+            IDENTIFIER_CHECK,
+            _junk_reason(raw, RE_INVISIBLE, "non-breaking, zero-width or invisible character"),
+        ),
+    ]
+
+
 # --- per kind -----------------------------------------------------------------------------------
 def _kind_sql(col: Column, v: str, cqc: CqcOrder | None) -> tuple[str, list[Rule]]:
     kind = col.kind
@@ -249,8 +299,12 @@ def _kind_sql(col: Column, v: str, cqc: CqcOrder | None) -> tuple[str, list[Rule
     raise ValueError(f"unknown kind {kind!r}")
 
 
-def column_sql(col: Column, v: str, cqc: CqcOrder | None = None) -> ColumnSQL:
-    """Decoded value, rejection rules and reject value of contract column `col` from `v`."""
+def column_sql(
+    col: Column, v: str, cqc: CqcOrder | None = None, raw: str | None = None
+) -> ColumnSQL:
+    """Decoded value, rejection rules and reject value of contract column `col` from `v` (the
+    trimmed field); `raw`, the field as read, is judged by `identifier_rules` when `col` is an
+    identifier."""
     if col.personal:
         norm = ps.normalise_sql(col, v)
         hashed = ps.hmac_sql(norm)
@@ -273,6 +327,8 @@ def column_sql(col: Column, v: str, cqc: CqcOrder | None = None) -> ColumnSQL:
         reject_value = v
     if col.not_null:
         rules = [Rule(f"{v} IS NULL", "required value is blank", "not_null"), *rules]
+    if col.identifier and raw is not None:
+        rules = [*identifier_rules(raw), *rules]
     return ColumnSQL(value=value, rules=tuple(rules), reject_value=reject_value)
 
 
@@ -280,7 +336,7 @@ def reason_sql(rules: tuple[Rule, ...]) -> tuple[str, str]:
     """(reason CASE, check-name CASE): the first rule that applies, else NULL."""
     if not rules:
         return "NULL::VARCHAR", "NULL::VARCHAR"
-    reason = " ".join(f"WHEN {r.cond} THEN {_lit(r.reason)}" for r in rules)
+    reason = " ".join(f"WHEN {r.cond} THEN {r.reason_expr or _lit(r.reason)}" for r in rules)
     check = " ".join(f"WHEN {r.cond} THEN {_lit(r.check)}" for r in rules)
     return f"CASE {reason} END", f"CASE {check} END"
 
@@ -294,7 +350,7 @@ def decode_value(
 ) -> tuple[object, str | None]:
     """Decode one value the way the loader does: (typed value or None, reason or None)."""
     v = trimmed_sql("CAST($raw AS VARCHAR)")
-    sql = column_sql(col, v, cqc)
+    sql = column_sql(col, v, cqc, raw="CAST($raw AS VARCHAR)")
     reason, _ = reason_sql(sql.rules)
     params: dict[str, object] = {"raw": raw}
     query = f"SELECT {sql.value}, {reason}"

@@ -20,6 +20,9 @@
   ContrOCC service lines) may hold anything a council adds (a client name, an address): their
   values are stored in ``_extra`` only as the same keyed hash, under the column's name
   (`extra_value_sql`); the names are also listed in the load log.
+* The NHS Number's modulus 11 check digit is judged on the clear value while reading, before it
+  is hashed (`nhs_number_valid_sql`, `nhs_number_is_valid`): the CLD's raw table keeps whether it
+  passed (``_nhs_number_valid``), never the number.
 * A person's `Postcode` is reduced to its outward code (``BS5 6XX`` -> ``BS5``); a value that is
   not a UK postcode or outward code cannot be reduced safely, so the row is rejected and the
   value kept in ``raw._rejects`` only as its hash.
@@ -149,6 +152,43 @@ def normalise(col: Column, value: str) -> str:
     if col.name == POSTCODE:
         return re.sub(r"\s", "", value).upper()
     return value
+
+
+# --- NHS Number check digit (NHS Data Dictionary: modulus 11) ---------------------------------
+NHS_NUMBER_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)  # of the first nine digits
+
+
+def nhs_number_is_valid(value: str | None) -> bool | None:
+    """The modulus 11 check of an NHS Number: None when blank; else True when the number, once
+    spaces and hyphens are removed (the normalisation the hash uses: ``943 476 5919``), is 10
+    digits and the last is the check digit of the first nine: weights 10..2, r = sum mod 11,
+    check = 11 - r, where 11 means 0 and 10 means no valid number has these nine digits."""
+    if value is None:
+        return None
+    n = re.sub(r"[\t\n\f\r -]", "", value)  # what RE2's [\s-] removes in normalise_sql
+    if not n:
+        return None
+    if not re.fullmatch(r"[0-9]{10}", n):
+        return False
+    check = 11 - sum(int(d) * w for d, w in zip(n, NHS_NUMBER_WEIGHTS)) % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(n[9])
+
+
+def nhs_number_valid_sql(v: str) -> str:
+    """SQL of `nhs_number_is_valid` on a trimmed value `v` (BOOLEAN, NULL when blank). The
+    normalised number is computed once and bound to a lambda parameter."""
+    digits = "list_sum(list_transform(range(1, 10), lambda i: CAST(substr(n, i, 1) AS INTEGER) * (11 - i)))"
+    judged = (
+        "CASE WHEN n = '' THEN NULL WHEN NOT regexp_full_match(n, '[0-9]{10}') THEN FALSE"
+        f" ELSE ({digits}) % 11 <> 1"
+        f" AND (11 - ({digits}) % 11) % 11 = CAST(substr(n, 10, 1) AS INTEGER) END"
+    )
+    return (
+        f"CASE WHEN {v} IS NULL THEN NULL ELSE list_transform("
+        f"[{normalise_sql(Column(NHS_NUMBER), v)}], lambda n: {judged})[1] END"
+    )
 
 
 def is_reduced(col: Column) -> bool:

@@ -7,7 +7,9 @@ as a whole breaks the contract (empty, not UTF-8, header, CSV structure) and oth
 to its raw type (person identifiers already hashed, postcode already reduced: no clear
 identifier is ever written to a table, even a temporary one), ``_extra`` (JSON of the extra
 columns; in a person-level file their values are keyed hashes) and ``_errors`` (one struct per
-value that could not be decoded).  Wide files (SNPP) also carry ``__values`` (one decoded value
+value that could not be decoded, identifier columns judged on the field as read, before trimming:
+`decode.identifier_rules`), plus the contract's derived columns (the CLD's ``_nhs_number_valid``:
+the NHS Number's modulus 11 check, judged on the clear value before it is hashed).  Wide files (SNPP) also carry ``__values`` (one decoded value
 per year column).
 """
 
@@ -49,6 +51,15 @@ def _q(name: str) -> str:
 
 def _v(index: int) -> str:
     return f"v{index}"
+
+
+def _r(index: int) -> str:
+    """The field as read (untrimmed) of an identifier column."""
+    return f"r{index}"
+
+
+def _identifier_positions(ft: FileType, hm: HeaderMap) -> list[int]:
+    return sorted(hm.positions[c.name] for c in ft.columns if c.identifier and c.name in hm.positions)
 
 
 def check_bytes(scan: csv_io.FileScan, path: Path, file: str) -> None:
@@ -102,10 +113,13 @@ def _structure_error(
     return SourceFileError(file, line, None, f"CSV reader error: {first}", check="file_structure")
 
 
-def _trim_layer(path: Path, header: list[str], hm: HeaderMap) -> str:
+def _trim_layer(ft: FileType, path: Path, header: list[str], hm: HeaderMap) -> str:
     used = sorted({*hm.positions.values(), *(i for _, i in hm.extras), *(i for _, i in hm.years)})
     cols = (
-        ", ".join(f"{decode.trimmed_sql(csv_io.source_name(i))} AS {_v(i)}" for i in used)
+        ", ".join(
+            [f"{decode.trimmed_sql(csv_io.source_name(i))} AS {_v(i)}" for i in used]
+            + [f"{csv_io.source_name(i)} AS {_r(i)}" for i in _identifier_positions(ft, hm)]
+        )
         or "NULL AS v_none"
     )
     return f"SELECT _line, {cols} FROM ({csv_io.read_csv_sql(path, len(header))})"
@@ -141,10 +155,14 @@ def decoded_select(ft: FileType, hm: HeaderMap, layer: str, cqc: decode.CqcOrder
     errors: list[str] = []
     for col in ft.columns:
         typ = RAW_TYPES[col.kind]
+        if col.derived:
+            selects.append(f"CAST({_derived_sql(ft, col, hm)} AS {typ}) AS {_q(col.name)}")
+            continue
         if col.name not in hm.positions:
             selects.append(f"CAST(NULL AS {typ}) AS {_q(col.name)}")
             continue
-        sql = decode.column_sql(col, _v(hm.positions[col.name]), cqc)
+        index = hm.positions[col.name]
+        sql = decode.column_sql(col, _v(index), cqc, raw=_r(index) if col.identifier else None)
         selects.append(f"CAST({sql.value} AS {typ}) AS {_q(col.name)}")
         if (err := _error_struct(col.name, sql)) is not None:
             errors.append(err)
@@ -174,6 +192,15 @@ def decoded_select(ft: FileType, hm: HeaderMap, layer: str, cqc: decode.CqcOrder
     return f"SELECT {', '.join(selects)} FROM ({layer})"
 
 
+def _derived_sql(ft: FileType, col: Column, hm: HeaderMap) -> str:
+    """SQL of a derived column from the row's clear (trimmed) values."""
+    if col.name == "_nhs_number_valid":
+        if ps.NHS_NUMBER not in hm.positions:
+            return "NULL"
+        return ps.nhs_number_valid_sql(_v(hm.positions[ps.NHS_NUMBER]))
+    raise ValueError(f"{ft.key}: no rule computes derived column {col.name!r}")
+
+
 def read_source(
     con: duckdb.DuckDBPyConnection,
     ft: FileType,
@@ -190,7 +217,7 @@ def read_source(
     check_bytes(scan, path, file)
     header = csv_io.read_header(path, file)
     hm = match_header(ft, header, file)
-    layer = _trim_layer(path, header, hm)
+    layer = _trim_layer(ft, path, header, hm)
     table = f"__ascw_decoded_{uuid.uuid4().hex[:12]}"
     try:
         cqc = _cqc_order(con, ft, hm, layer, {})

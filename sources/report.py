@@ -25,6 +25,7 @@ LOADER_CHECK_NAMES: tuple[str, ...] = (
     "pseudonymisation_key",
     "not_null",
     "postcode_outward",
+    "identifier_characters",  # decode.identifier_rules
     *(
         f"decode_{kind}"
         for kind in ("date_iso", "date_dmy", "date_cqc", "money", "number", "integer", "flag")

@@ -30,6 +30,48 @@ class GateConfig:
     check_reference_files: bool = True  # run the reference-file suites with each month
     chunk_vectors: int = 64  # rows per GX chunk = chunk_vectors x 2048
     max_examples: int = 5
+    # --- value checks of the service lines (value_checks.py; issue 27) ---
+    # A line's Unit Rate or Weekly Cost against its previous version (same Service Agreement ID +
+    # Line No in the council's latest earlier file). Real changes are uplifts of a few per cent
+    # and package reviews that rarely triple the hours in a month: WARN from 3x (or a third); a
+    # decimal slip is 10x (or a tenth) and no real price moves 8-fold in a month: ERROR from 8x.
+    value_change_warn_factor: float = 3.0
+    value_change_error_factor: float = 8.0
+    # A new or re-priced line's Unit Rate against its rung's robust range (the council's distinct
+    # line versions of that rung and Rate Unit over its loaded months, on the log scale): median
+    # +/- rate_range_mads robust SDs (1.4826 x MAD), never narrower than a factor
+    # rate_range_min_factor either side of the median (real prices within a rung span about 2x:
+    # residential GBP 700-1,500 a week, home care GBP 20-30 an hour; a flat tariff has MAD 0).
+    # The demo's widest honest rates sit 3.9x from their rung's median, inside 4 SDs.
+    rate_range_mads: float = 4.0
+    rate_range_min_factor: float = 3.0
+    # ERROR when also 8x (or an eighth of) the rung's median: twice as far as real specialist
+    # placements go (~4x); a decimal slip on a typical rate lands at ~10x
+    rate_range_error_factor: float = 8.0
+    # fewer distinct lines than this in a rung and Rate Unit: median and MAD are not judged (with
+    # 20 lines one or two outliers cannot move them far)
+    rate_range_min_lines: int = 20
+    # --- completeness (value_checks.py): open lines of last month's file absent from this month's ---
+    # each is a WARN and treated as ended at the end of the last month it was listed (lines end-
+    # dated after the extract, deaths above all, vanish legitimately: a few per cent a month); 10%
+    # or more of last month's open lines gone is a partial extract: ERROR, judged only when last
+    # month's file held at least vanished_min_lines open lines (a tiny council's one line is 25%)
+    vanished_share_error: float = 0.10
+    vanished_min_lines: int = 50
+    # --- identity checks (identity_checks.py; reconciliation.py's pays_known_service_line; issue 27) ---
+    # Payments on line periods whose Service Agreement ID + Line No is no service line loaded up to
+    # the month are left out of the reconciliation: ERROR when they total (absolute, net per line
+    # period) more than this, else WARN. GBP 1,000 is about one week of one care home placement
+    # (GBP 750-900 in the demo): care paid on a line that does not exist blocks; a stray small
+    # adjustment or refund is listed in the manifest. 0 blocks on any amount.
+    unknown_line_payment_block_pounds: float = 1_000.0
+    # An NHS Number failing its modulus 11 check: WARN (the number is only hashed and no published
+    # figure counts NHS numbers, so a typo misleads no table); True makes it ERROR.
+    nhs_number_check_blocks: bool = False
+    # Service lines without an Event Reference (SOURCES.md: "blank for non-CLD lines") also need
+    # their person in the CLD: off, as such a line may fund someone the CLD does not hold (people
+    # with no CLD row count in `All` by design); on where every ContrOCC client is in LAS.
+    non_cld_line_person_in_cld: bool = False
     severities: dict[str, str] = field(default_factory=dict)
 
     def severity_for(self, name: str, default: str) -> str:

@@ -223,14 +223,30 @@ def payments_checks(ctx: _Ctx) -> list[CheckResult]:
         off, "every paid line period within tolerance of its committed cost", severity="WARN",
     )
     unknown = [
-        {k: g[k] for k in ("file", "line", "Payment ID", "Service Agreement ID", "Line No")}
+        {k: g[k] for k in ("file", "line", "Payment ID", "Service Agreement ID", "Line No", "amount_paid")}
         for g in unknown_lines
     ]
+    # Money paid on a line that does not exist: ERROR when it totals more than the configured amount
+    # (absolute amounts net per line period: a payment and a reversal on two unknown lines do not
+    # cancel out). A period that ended before the council's first service lines file loaded cannot
+    # be judged (its line may have ended before the history starts): listed, never blocking.
+    first = ctx.con.execute(f"SELECT min(_month) FROM {ctx.rel(t.service_lines)}").fetchone()[0]
+    judged = [g for g in unknown_lines if first is not None and (g["Period End"] is None or g["Period End"] >= first)]
+    unknown_abs = round(sum(abs(float(g["amount_paid"] or 0)) for g in judged), 2)
+    before = len(unknown_lines) - len(judged)
+    block = ctx.config.unknown_line_payment_block_pounds
     known = ctx.row_check(
         "controcc_payments.pays_known_service_line", t.payments, file, "Line No",
         "Service Agreement ID + Line No matches no ContrOCC service line loaded up to this month "
-        "(left out of the reconciliation)",
-        unknown, "every paid Service Agreement ID + Line No is a known service line", severity="WARN",
+        f"(left out of the reconciliation; £{unknown_abs:,.2f} paid on such lines, "
+        + ("more than" if unknown_abs > block else "not more than")
+        + f" the £{block:,.2f} that blocks the month"
+        + (f"; {before} of them for periods before the first service lines file loaded ({month_label(first)}),"
+           " not judged" if before else "")
+        + ")",
+        unknown, "every paid Service Agreement ID + Line No is a known service line",
+        observed={"unknown_paid_abs": unknown_abs, "block_pounds": block, "before_first_lines_file": before},
+        severity="ERROR" if unknown_abs > block else "WARN",
     )
     return [total, per_line, known]
 
