@@ -2,6 +2,7 @@
 
     ascw refresh (--month YYYY-MM | --all) --landing DIR --warehouse FILE --exports DIR [--council CODE] [--wait]
     ascw refresh-region (--month YYYY-MM | --all) --landing-root DIR --warehouse FILE --exports DIR [--wait]
+    ascw republish --month YYYY-MM --reason TEXT [--council CODE] --warehouse FILE --exports DIR [--wait]
     ascw demo [--seed N] [--months N] [--regenerate]
     ascw docs
     ascw ui   (the Dagster UI and daemon on the warehouse's instance: `make dev`)
@@ -36,6 +37,7 @@ from orchestration.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     import dagster as dg
+    import duckdb
 
 EXIT_OK, EXIT_BLOCKED, EXIT_USAGE, EXIT_BUSY, EXIT_FAILED = 0, 1, 2, 3, 4
 JOB = "monthly_refresh"
@@ -70,6 +72,15 @@ def _parser() -> argparse.ArgumentParser:
     months(g, "every month found in each council's landing folder")
     g.add_argument("--landing-root", type=Path, required=True, help="one landing folder per council inside")
     outputs(g)
+
+    rp = sub.add_parser("republish", help="re-issue a published month's pack as a new version beside the old one")
+    rp.add_argument("--month", required=True, help="YYYY-MM, a month already published")
+    rp.add_argument("--reason", required=True, help="why it is re-issued (published in the new version's manifest)")
+    rp.add_argument("--council", default=s.council,
+                    help="council ONS code [ASCW_COUNCIL]; default: the one council whose month is published")
+    outputs(rp)
+    rp.add_argument("--wait", action="store_true",
+                    help="when a refresh is writing the warehouse, wait for it (default: exit 3 saying so)")
 
     c = sub.add_parser("docs", help="generate the browsable dbt catalogue of every model and column")
     paths(c)
@@ -337,6 +348,80 @@ def summarise(outcomes: dict[Part, tuple[str, list[str]]], by_council: bool = Tr
     return EXIT_OK if ok else EXIT_BLOCKED
 
 
+def republish(settings: Settings, month: str, reason: str, council: str | None, *, wait: bool = False) -> int:
+    """`ascw republish`: re-issue a council-month's published pack, corrected, as a NEW version
+    beside the old one (`<exports>[/<council>]/YYYY-MM-vN/`; `YYYY-MM/` stays the first
+    publication, untouched), with the reason in its manifest (`reissue`). It runs without Dagster:
+    it reads the warehouse as it is now (the marts of the last refresh) and writes a pack, holding
+    the warehouse's run lock like a refresh. The month's gate is checked again first (its
+    reconciliation re-run on the current marts, then every check recorded for it): a blocked month
+    is never re-issued. Exit 0 re-issued, 1 blocked, 2 usage (not published, no reason, council
+    unknown), 3 busy."""
+    from orchestration.defs.resources import WarehouseBusy, open_warehouse, warehouse_lock
+
+    try:
+        label = month_label(parse_month(month))
+    except ValueError as exc:
+        print(f"ascw: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not reason.strip():
+        print("ascw: --reason must say why the month is re-issued (it is published in the manifest)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        with warehouse_lock(settings.warehouse, wait, f"ascw republish {label}, pid {os.getpid()}"):
+            if not settings.warehouse.exists():
+                print(f"ascw: no warehouse at {settings.warehouse}", file=sys.stderr)
+                return EXIT_USAGE
+            con = open_warehouse(settings.warehouse)
+            try:
+                return _republish(con, settings, label, reason.strip(), council)
+            finally:
+                con.close()
+    except WarehouseBusy as exc:
+        print(f"ascw: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+
+
+def _republish(con: duckdb.DuckDBPyConnection, settings: Settings, month: str, reason: str, council: str | None) -> int:
+    from orchestration.decisions import published_councils, recheck_month
+    from orchestration.gates import load_results, summary_for_manifest
+    from orchestration.pack import PackError, republish_month
+    from orchestration.pack.manifest import source_files
+
+    published = published_councils(con, month)
+    if council is None and len(published) != 1:
+        which = ", ".join(published) or "none"
+        print(f"ascw: give --council: councils with {month} published: {which}", file=sys.stderr)
+        return EXIT_USAGE
+    council = council or next(iter(published))
+    recorded = Path(published[council]).parent if council in published else None
+    candidates = [d for d in (recorded, settings.exports / council, settings.exports) if d is not None]
+    exports = next((d for d in candidates if (d / month).is_dir() and d.resolve().is_relative_to(settings.exports)),
+                   None)
+    if council not in published or exports is None:
+        print(f"ascw: {council} {month} is not published in {settings.exports}: there is nothing to re-issue "
+              "(publish it with `ascw refresh`)", file=sys.stderr)
+        return EXIT_USAGE
+    part = Part(council, month)
+    decision = recheck_month(con, part)
+    if decision.blocked:
+        print(f"ascw: {council} {month} is blocked by its gate now, so it is not re-issued "
+              f"({len(decision.reasons)} failing checks):", file=sys.stderr)
+        for r in decision.reasons[:10]:
+            print(f"  - {r}", file=sys.stderr)
+        return EXIT_BLOCKED
+    report = settings.warehouse.parent / "dq_reports" / council / f"{month}.html"
+    extra = {"source_files": source_files(con, month, council), "checks": summary_for_manifest(load_results(con, part)),
+             **({"data_quality_report": str(report)} if report.exists() else {})}
+    try:
+        path = republish_month(con, month, exports, council=council, reason=reason, manifest_extra=extra)
+    except PackError as exc:
+        print(f"ascw: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{council} {month}: re-issued -> {path} (the earlier version(s) in {exports} are unchanged)")
+    return EXIT_OK
+
+
 def demo(args: argparse.Namespace, settings: Settings) -> int:
     from orchestration.progress import progress
     from sources.generator.cli import main as generate
@@ -399,6 +484,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ascw: {exc}", file=sys.stderr)
             return EXIT_USAGE
     base = load_settings().with_overrides(warehouse=args.warehouse.resolve(), exports=args.exports.resolve())
+    if args.command == "republish":
+        return republish(base, args.month, args.reason, (args.council or "").strip().upper() or None, wait=args.wait)
     if args.command == "refresh-region":
         return refresh(base.with_overrides(landing=args.landing_root.resolve()), month, region=True, wait=args.wait)
     settings = base.with_overrides(landing=args.landing.resolve(), council=(args.council or "").strip().upper() or None)

@@ -91,3 +91,26 @@ def read_outcomes(
             out[p] = ("blocked", d.reasons) if d.blocked else (
                 "not run", ["the run stopped before this month was published (see the errors above)"])
     return out
+
+
+def published_councils(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, str]:
+    """council -> the folder its pack of `month` was first published to (audit.publications), for
+    the councils whose month is published: what `ascw republish` may re-issue."""
+    con.execute(DECISIONS_DDL)
+    rows = con.execute(
+        "select council_code, path from audit.publications where month = ?"
+        " and status in ('published', 'already published') order by council_code", [month]).fetchall()
+    return {c: p for c, p in rows}
+
+
+def recheck_month(con: duckdb.DuckDBPyConnection, part: Part) -> Decision:
+    """The gate again for a council-month about to be re-issued (`ascw republish`): its
+    reconciliation checks re-run against the marts as they are now and recorded, as the
+    publication step does, then the decision from every check recorded for it, recorded in
+    audit.gate_decisions. A re-issue goes ahead only when it is not blocked."""
+    from orchestration.gates import load_gate_config, record_results, run_reconciliation_checks
+
+    record_results(con, run_reconciliation_checks(con, part, load_gate_config()))
+    decision = decide_month(con, part)
+    record_decision(con, decision)
+    return decision

@@ -251,7 +251,7 @@ def test_a_month_without_rows_still_publishes_headers(warehouse, tmp_path, con):
     out = publish_month(con, "2024-12", tmp_path, council=COUNCIL, manifest_extra=EXTRA, published_at=STAMP)
     header = (out / "mps_01_care_ladder.csv").read_text(encoding="utf-8").splitlines()
     assert header == ["care_ladder_rung,tier,age_band,service_users,active_lines,weekly_cost,spend,pct_spend,"
-                      "pct_activity,weekly_hours"]
+                      "pct_activity,weekly_hours,revised"]  # revised: the revisions policy's [r] column
     assert "<svg" in (out / "report.html").read_text(encoding="utf-8")
 
 

@@ -28,7 +28,7 @@ import duckdb
 from orchestration.pack import svg
 from orchestration.pack import suppression as sup
 from orchestration.pack.columns import label
-from orchestration.pack.rounding import published_value
+from orchestration.pack.rounding import NOT_PUBLISHED, published_value
 from orchestration.pack.tables import (AGE_ORDER, TIER3_RUNGS, Column, PackContext, PublishedTable, _order, for_council,
                                        mart_columns, query)
 
@@ -79,16 +79,18 @@ def value_kind(row: Mapping[str, Any]) -> str:
     return UNIT_KINDS.get(str(row.get("unit")), "rate")
 
 
-def _hidden_elsewhere(tables: Sequence[PublishedTable], ctx: PackContext) -> set[tuple[str, str]]:
-    """(measure_code, age_band) whose figure the pack's other tables hide for this period."""
+def _hidden_elsewhere(tables: Sequence[PublishedTable], ctx: PackContext,
+                      marker: str = sup.SUPPRESSED) -> set[tuple[str, str]]:
+    """(measure_code, age_band) whose figure the pack's other tables hide for this period behind
+    `marker` (`[c]`; or `[x]`: a financial year that includes a month blocked from publication)."""
     hidden: set[tuple[str, str]] = set()
     for table in tables:
         for r in table.rows:
-            if table.id == "kpi_month" and r.get("value") == sup.SUPPRESSED:
+            if table.id == "kpi_month" and r.get("value") == marker:
                 hidden.add((str(r["kpi_code"]), str(r["age_band"])))
-            elif table.id == "care_ladder" and r.get("service_users") == sup.SUPPRESSED:
+            elif table.id == "care_ladder" and r.get("service_users") == marker:
                 hidden.add((f"AVG_WEEKLY_COST:{r['care_ladder_rung']}", str(r["age_band"])))
-            elif (table.id == "care_home_admissions" and r.get("per_100k") == sup.SUPPRESSED
+            elif (table.id == "care_home_admissions" and r.get("per_100k") == marker
                   and int(str(r["financial_year"])[:4]) + 1 == latest_march(ctx).year):
                 hidden.add(("CARE_HOME_ADMISSIONS_PER_100K", str(r["age_band"])))
     return hidden
@@ -130,9 +132,11 @@ def benchmark_table(con: duckdb.DuckDBPyConnection, ctx: PackContext,
     if mart_columns(con, MART) is None:
         return None, NOT_PUBLISHED_NO_MART
     hidden_elsewhere = _hidden_elsewhere(published, ctx)
+    not_published = _hidden_elsewhere(published, ctx, NOT_PUBLISHED)
     rows = []
     for r in _read(con, ctx):
-        own_hidden = bool(r.get("suppressed")) or (r["measure_code"], r["age_band"]) in hidden_elsewhere
+        blocked = (r["measure_code"], r["age_band"]) in not_published
+        own_hidden = bool(r.get("suppressed")) or (r["measure_code"], r["age_band"]) in hidden_elsewhere or blocked
         region = r.get("region_name") or r.get("region_code")
         rows.append({
             "measure_code": r["measure_code"],
@@ -152,6 +156,7 @@ def benchmark_table(con: duckdb.DuckDBPyConnection, ctx: PackContext,
             "peer_councils": r["peer_councils"],
             "benchmarked": bool(r.get("benchmarked", r["rank"] is not None)) and not own_hidden,
             "_hidden": own_hidden,
+            "_not_published": blocked,
         })
     if not rows:
         return None, NOT_PUBLISHED_NO_PEERS
@@ -161,6 +166,10 @@ def benchmark_table(con: duckdb.DuckDBPyConnection, ctx: PackContext,
     derived = frozenset((i, "rank") for i, r in enumerate(rows) if r["_hidden"])
     result = sup.SuppressionResult(primary, frozenset(), derived)
     clean = [{c: r[c] for c in COLUMNS} for r in rows]
+    published_rows = sup.apply(clean, result.hidden)
+    for r, out in zip(rows, published_rows):
+        if r["_not_published"]:  # the value takes a month blocked from publication: [x], as its own table
+            out["value"] = out["rank"] = NOT_PUBLISHED
     stat_kinds = {c: value_kind for c in STAT_COLUMNS}
     columns = [Column(c, "flag" if c == "benchmarked" else "count" if c in ("rank", "of_councils", "peer_councils")
                       else "rate" if c in STAT_COLUMNS else "text",
@@ -170,7 +179,7 @@ def benchmark_table(con: duckdb.DuckDBPyConnection, ctx: PackContext,
         title=f"Benchmarking: the council against other councils, {ctx.period_label}",
         units="Each measure in its own unit (people, %, £ per week, per 100,000 population); rank 1 = best.",
         source=f"Source: marts.{MART} (the marts of the councils in the warehouse, built together).",
-        columns=columns, rows=sup.apply(clean, result.hidden), suppression=result,
+        columns=columns, rows=published_rows, suppression=result,
         notes=[f"Only peer groups with at least {MIN_PEER_COUNCILS} councils in the statistics are shown. "
                "Region: the councils of the council's English region in the benchmark; all: every council in it.",
                "Median and quartiles by linear interpolation between the councils' values (Excel PERCENTILE.INC). "
@@ -178,7 +187,8 @@ def benchmark_table(con: duckdb.DuckDBPyConnection, ctx: PackContext,
                "equal values share a rank.",
                SPAN_NOTE,
                "Other councils' individual values are not published. A value of this council that its own pack "
-               "suppresses is shown as [c], with its rank."],
+               "suppresses is shown as [c], with its rank; one that takes in a month blocked from publication "
+               "(a financial year including it) as [x]."],
         people_columns=("value (LTC_USERS)",),
         groups_doc="None (each row stands alone: no totals).",
     )
@@ -231,7 +241,7 @@ def describe(row: Mapping[str, Any], council_name: str) -> str:
     kind = value_kind(row)
     rank = row.get("rank")
     ranked = f"rank {display(rank, 'count')} of {display(row.get('of_councils'), 'count')}" \
-        if rank not in (None, sup.SUPPRESSED) else f"rank {display(rank, 'count')}"
+        if rank not in (None, sup.SUPPRESSED, NOT_PUBLISHED) else f"rank {display(rank, 'count')}"
     return (f"{row['measure']}, {row['age_band']}, {row['period']}, {row['peer_group_name']}: "
             f"{council_name} {display(row.get('value'), kind)}; peer median {display(row.get('peer_median'), kind)}, "
             f"interquartile range {display(row.get('peer_p25'), kind)} to {display(row.get('peer_p75'), kind)} "
@@ -253,7 +263,7 @@ def report_section(table: PublishedTable | None, note: str, council_name: str) -
         kind = value_kind(r)
         text = describe(r, council_name)
         rank = display(r.get("rank"), "count")
-        if r.get("rank") not in (None, sup.SUPPRESSED):
+        if r.get("rank") not in (None, sup.SUPPRESSED, NOT_PUBLISHED):
             rank = f"{rank} of {display(r.get('of_councils'), 'count')}"
         lines.append(
             f"<tr><td>{escape(str(r['measure']))}</td><td>{escape(str(r['age_band']))}</td>"

@@ -16,8 +16,10 @@ import duckdb
 from orchestration.pack.columns import is_published_column
 
 TOOLS = ("duckdb", "dbt-core", "dagster", "great_expectations", "pandas", "openpyxl")
-RESERVED = ("period", "council", "published_at", "files", "suppression", "tool_versions", "tables", "pack_format")
-PACK_FORMAT = "ascw-pack/1"
+RESERVED = ("period", "council", "published_at", "files", "suppression", "tool_versions", "tables", "pack_format",
+            "version", "revisions", "months_left_out", "reissue")
+# 2: the tracked tables' `revised` column, `[x]` for a blocked month, version/revisions/months_left_out/reissue.
+PACK_FORMAT = "ascw-pack/2"
 
 
 def sha256(data: bytes) -> str:
@@ -63,11 +65,19 @@ def _json_default(value: Any) -> Any:
 def manifest_bytes(
     *, period: str, council: str, published_at: dt.datetime, manifest_extra: Mapping[str, Any],
     files: Mapping[str, bytes], suppression: Sequence[Mapping[str, Any]], tables: Sequence[Mapping[str, Any]],
+    version: int = 1, revisions: Sequence[Mapping[str, Any]] = (), months_left_out: Sequence[Mapping[str, Any]] = (),
+    reissue: Mapping[str, Any] | None = None,
 ) -> bytes:
+    """`version`: 1 for a month's first publication, then 2, 3... for re-issues, each with `reissue`
+    (version, reason, replaces). `revisions`: figures revised since first published; `months_left_out`:
+    blocked months whose figures the pack does not show (orchestration/pack/revisions.py)."""
     manifest: dict[str, Any] = {
         "pack_format": PACK_FORMAT,
         "period": period,
         "council": council,
+        "version": version,
+        "revisions": list(revisions),
+        "months_left_out": list(months_left_out),
         "published_at": published_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "source_files": [],
         "checks": [],
@@ -76,6 +86,8 @@ def manifest_bytes(
         "suppression": list(suppression),
         "files": [{"name": name, "bytes": len(data), "sha256": sha256(data)} for name, data in sorted(files.items())],
     }
+    if reissue:
+        manifest["reissue"] = dict(reissue)
     for key, value in without_person_level(manifest_extra).items():
         if key in RESERVED:
             manifest.setdefault("extra", {})[key] = value

@@ -8,7 +8,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from orchestration.pack import benchmark, svg
-from orchestration.pack.rounding import published_value
+from orchestration.pack.rounding import NOT_PUBLISHED, REVISED, published_value
 from orchestration.pack.suppression import SUPPRESSED
 from orchestration.pack.tables import AGE_ORDER, NA_NOTE, SUPPRESSION_NOTE, TIER3_RUNGS, TIER3_TOTAL, PublishedTable
 
@@ -91,13 +91,64 @@ def kpi_section(month: PublishedTable, series: PublishedTable) -> str:
         span = f"{_month_label(points[0][0])} - {_month_label(points[-1][0])}" if points else ""
         target = display(r.get("target"), kind) if "target" in kinds else "[z]"
         rag_text = rag if rag not in (None,) else "[z]"
+        revised = f" {REVISED}" if "value" in revised_columns(r) else ""
         lines.append(
             f"<tr><td>{escape(str(r['kpi']))}</td><td>{escape(str(r['age_band']))}</td>"
-            f'<td class="n">{escape(display(r.get("value"), kind))}</td><td class="n">{escape(target)}</td>'
+            f'<td class="n">{escape(display(r.get("value"), kind) + revised)}</td><td class="n">{escape(target)}</td>'
             f'<td><span class="rag" style="background:{bg};color:{fg}">{escape(str(rag_text))}</span></td>'
             f'<td title="{escape(span)}">{svg.sparkline([v for _, v in points])}</td></tr>')
     lines.append("</tbody></table>")
     return "".join(lines)
+
+
+def revised_columns(row: dict[str, Any]) -> list[str]:
+    """The columns a row's `revised` cell names (`[r] value; numerator` -> value, numerator)."""
+    text = str(row.get("revised") or "")
+    return text[len(REVISED):].strip().split("; ") if text.startswith(REVISED) else []
+
+
+MAX_REVISIONS_SHOWN = 60
+
+
+def revisions_section(pack: Pack) -> str:
+    """Revisions policy: the re-issue (if this is one), the blocked months left out, and the figures
+    revised since they were first published (manifest.json lists every one)."""
+    parts = []
+    if pack.reissue:
+        parts.append(f'<p class="note"><strong>Version {pack.version}, re-issued:</strong> '
+                     f'{escape(str(pack.reissue.get("reason")))}. It replaces {escape(str(pack.reissue.get("replaces")))}'
+                     ", which stays published as it was.</p>")
+    if pack.left_out:
+        items = "".join(
+            f"<li>{escape(e['month'])}: {escape(e['reason'])}"
+            + (f" (financial years not published: {escape(', '.join(e['financial_years_not_published']))})"
+               if e["financial_years_not_published"] else "") + "</li>" for e in pack.left_out)
+        parts.append(f'<p class="note">Months blocked from publication and never published: their figures are '
+                     f"shown as {NOT_PUBLISHED} in the trend, and so are the financial years that include them.</p>"
+                     f"<ul>{items}</ul>")
+    if not pack.revisions:
+        parts.append('<p class="note">No figure in this pack differs from the one first published for its period.</p>')
+        return "".join(parts)
+    head = ("<table><thead><tr><th>Period</th><th>Table</th><th>Row</th><th>Column</th><th>Published</th>"
+            "<th>Revised</th><th>First published in</th><th>Changed by (files loaded since)</th></tr></thead><tbody>")
+    rows = []
+    for r in pack.revisions[:MAX_REVISIONS_SHOWN]:
+        row = ", ".join(v for k, v in r["row"].items() if k not in ("month", "financial_year"))
+        files = ", ".join(f["file"] for f in r["changed_by"]) or "no file (models or reference data)"
+        pub = r["published_in"]
+        first = pub["month"] + (f" (version {pub['version']})" if pub["version"] > 1 else "")
+        rows.append(
+            f"<tr><td>{escape(r['period'])}</td><td>{escape(r['file'] or r['sheet'])}</td><td>{escape(row)}</td>"
+            f"<td>{escape(r['column'])}</td><td class=\"n\">{escape(r['published'])}</td>"
+            f"<td class=\"n\">{escape(r['revised'])} {REVISED}</td>"
+            f"<td>{escape(first)}</td>"
+            f"<td>{escape(files)}</td></tr>")
+    more = len(pack.revisions) - MAX_REVISIONS_SHOWN
+    tail = f'<p class="note">... and {more} more: every revision is in manifest.json (revisions).</p>' if more > 0 else ""
+    parts.append(f'<p class="note">{len(pack.revisions)} figure(s) differ from the one first published for their '
+                 f"period: the pack shows the revised figure, marked {REVISED}.</p>" + head + "".join(rows)
+                 + "</tbody></table>" + tail)
+    return "".join(parts)
 
 
 def care_ladder_chart(table: PublishedTable | None) -> str:
@@ -228,7 +279,7 @@ def report_html(pack: Pack) -> str:
     tables = pack.mps
     sections = [
         ("Key performance indicators", f"RAG against the council's targets for {ctx.period_label}; the trend line "
-         "covers every month published up to this one (gaps are suppressed months).",
+         "covers every month published up to this one (gaps are suppressed months, or months not published: [x]).",
          kpi_section(pack.kpi_month, pack.kpi_series)),
         ("The care ladder: where the money goes and where the people are",
          "Share of Tier 3 (long-term) spend against share of Tier 3 service users, all ages. A rung whose spend "
@@ -260,11 +311,14 @@ def report_html(pack: Pack) -> str:
         f"<style>{CSS}</style></head><body><main>"
         f"<header><h1>Adult Social Care: market and performance</h1>"
         f"<p class=\"lead\">{escape(pack.council_name)} ({escape(ctx.council)}) &middot; {escape(ctx.period_label)}"
-        " &middot; published pack</p></header>"
+        + (f" &middot; version {pack.version} (re-issued)" if pack.version > 1 else "")
+        + " &middot; published pack</p></header>"
         + headlines(pack)
         + "".join(body)
+        + f"<section><h2>Revisions</h2>{revisions_section(pack)}</section>"
         + f"<section><h2>What is in this pack</h2>{files_list(pack)}{unavailable}</section>"
-        f"<footer><p>{escape(SUPPRESSION_NOTE)}. {escape(NA_NOTE)}. Charts show published values only: "
+        f"<footer><p>{escape(SUPPRESSION_NOTE)}. {escape(NA_NOTE)}. {REVISED} = revised since first published. "
+        f"{NOT_PUBLISHED} = not published (the month was blocked from publication). Charts show published values only: "
         f"a suppressed value ({escape(SUPPRESSED)}) draws no bar.</p>"
         "<p>Percentages are rounded to 1 decimal place and money to pounds and pence.</p></footer>"
         "</main></body></html>\n"

@@ -15,6 +15,8 @@ from typing import Any
 from orchestration.pack.suppression import SUPPRESSED
 
 NOT_APPLICABLE = "[z]"
+NOT_PUBLISHED = "[x]"  # the month was blocked from publication: never its numbers (revisions.py)
+REVISED = "[r]"  # a figure revised since it was first published (revisions.py)
 
 DECIMALS: dict[str, int] = {"count": 0, "money": 2, "pct": 1, "rate": 1, "hours": 1, "index": 0, "year": 0}
 
@@ -46,11 +48,11 @@ def round_half_up(value: Number, decimals: int) -> Decimal:
 def published_value(value: Any, kind: str) -> Any:
     """The value as published: rounded Decimal/int for numbers, text otherwise, markers kept.
 
-    ``None`` -> ``[z]`` (not applicable / not available); ``[c]`` stays ``[c]``."""
+    ``None`` -> ``[z]`` (not applicable / not available); ``[c]`` and ``[x]`` stay as they are."""
     if value is None:
         return NOT_APPLICABLE
-    if isinstance(value, str) and value == SUPPRESSED:
-        return SUPPRESSED
+    if isinstance(value, str) and value in (SUPPRESSED, NOT_PUBLISHED):
+        return value
     if kind == "flag":
         return "Yes" if bool(value) else "No"
     if kind == "date":

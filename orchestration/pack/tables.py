@@ -60,6 +60,9 @@ class PublishedTable:
     notes: list[str] = field(default_factory=list)
     people_columns: tuple[str, ...] = ()
     groups_doc: str = ""
+    # (row index, column) -> a note on that cell (an xlsx cell comment): e.g. the figure first
+    # published for a revised cell, and the file that changed it (revisions.py).
+    cell_notes: dict[tuple[int, str], str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

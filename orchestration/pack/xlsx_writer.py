@@ -14,12 +14,13 @@ from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from orchestration.pack.rounding import NOT_APPLICABLE, NUMBER_FORMATS, csv_text, xlsx_value
+from orchestration.pack.rounding import NOT_APPLICABLE, NOT_PUBLISHED, NUMBER_FORMATS, csv_text, xlsx_value
 from orchestration.pack.safe_cells import is_formula_like
 from orchestration.pack.suppression import SUPPRESSED
 from orchestration.pack.tables import NA_NOTE, SUPPRESSION_NOTE, PackContext, PublishedTable
@@ -36,6 +37,7 @@ RIGHT = Alignment(horizontal="right")  # shared: openpyxl interns styles, so reu
 
 
 BODY, BODY_RIGHT = "Pack body", "Pack body, right"
+COMMENT_AUTHOR = "ascw published pack"
 
 
 def number_style(kind: str) -> str:
@@ -56,7 +58,7 @@ def body_style(value: object, kind: str) -> str:
     right-aligned when a number, suppressed or not applicable; else plain text."""
     if isinstance(value, (int, float)) and kind in NUMBER_FORMATS:
         return number_style(kind)
-    if value in (SUPPRESSED, NOT_APPLICABLE) or kind not in ("text", "date"):
+    if value in (SUPPRESSED, NOT_APPLICABLE, NOT_PUBLISHED) or kind not in ("text", "date"):
         return BODY_RIGHT
     return BODY
 
@@ -109,6 +111,9 @@ def _write_table_sheet(ws: Worksheet, table: PublishedTable, ctx: PackContext, c
             cell = ws.cell(row=i, column=j, value=value)
             cell.style = body_style(value, kind)
             typed_cell(cell)
+            note = table.cell_notes.get((i - header_row - 1, col.name))
+            if note:  # e.g. a revised figure: the number stays a number, the note says what was published
+                cell.comment = Comment(note, COMMENT_AUTHOR, width=320, height=90)
             shown = csv_text(data.get(col.name), kind)
             widths[j - 1] = max(widths[j - 1], min(len(shown) + (4 if kind == "money" else 2), MAX_WIDTH))
     for j, width in enumerate(widths, start=1):
