@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.cli import main as ascw
-from orchestration.dbt_target import DBT_DIR, PARTIAL_PARSE
 
 # The council that the end-to-end modules start from (conftest's `waiting_site`: test_pipeline_e2e,
 # test_pipeline_gates_block, test_hardening_pipeline): generated with seed 7 for these months,
@@ -27,13 +26,13 @@ class Site:
         shutil.copytree(self.landing, dest / "landing")
         shutil.copytree(self.exports, dest / "exports")
         (dest / "warehouse").mkdir()
+        shutil.copymode(self.warehouse.parent, dest / "warehouse")  # as `cp -a` of the folder would
         shutil.copy2(self.warehouse, dest / "warehouse" / self.warehouse.name)
-        # The warehouse's saved dbt parse goes with it, as when a warehouse folder is copied
-        # (orchestration/dbt_target.py): the copy's first refresh parses the project partially.
-        saved = self.warehouse.parent / DBT_DIR / PARTIAL_PARSE
-        if saved.exists():
-            (dest / "warehouse" / DBT_DIR).mkdir()
-            shutil.copy2(saved, dest / "warehouse" / DBT_DIR / PARTIAL_PARSE)
+        reports = self.warehouse.parent / "dq_reports"  # the warehouse's data-quality reports go with it
+        if reports.is_dir():
+            shutil.copytree(reports, dest / "warehouse" / "dq_reports")
+        # The warehouse's saved dbt parse is not copied: dbt would not reuse it, as the profile
+        # written beside the copy names another path (dbt's partial parse hashes the connection).
         return Site(dest / "landing", dest / "warehouse" / self.warehouse.name, dest / "exports")
 
 

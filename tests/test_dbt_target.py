@@ -55,3 +55,18 @@ def test_the_finished_run_is_kept_even_when_older(tmp_path: Path) -> None:
         run_target_path(base, f"r{i}")
     keep_parse_and_prune(base, finished, keep=1)
     assert [p.name for p in base.glob("run-*")] == ["run-slow"]
+
+
+def test_the_dbt_resource_overrides_methods_that_dagster_dbt_still_has() -> None:
+    """WarehouseDbt overrides two private dagster-dbt methods (orchestration/defs/resources.py):
+    an upgrade that renames them would silently bring back their cost; this fails instead."""
+    import inspect
+
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.defs.resources import WarehouseDbt
+
+    for name in ("_cli_version", "_initialize_dbt_core_adapter"):
+        assert name in vars(DbtCliResource), f"dagster-dbt no longer has {name}"
+        assert name in vars(WarehouseDbt)
+    assert list(inspect.signature(DbtCliResource._initialize_dbt_core_adapter).parameters) == ["self", "args"]

@@ -46,23 +46,6 @@ def wrong_header(f: Callable[[str], Path]) -> None:
     p.write_text(p.read_text(encoding="utf-8").replace("Weekly Cost", "Weekly Cst", 1), encoding="utf-8")
 
 
-def duplicate_event(f: Callable[[str], Path]) -> None:
-    _edit_csv(f("las_cld"), lambda h, b: b + [list(b[0])])
-
-
-def negative_cost(f: Callable[[str], Path]) -> None:
-    def edit(h: list[str], b: list[list[str]]) -> list[list[str]]:
-        r, u, w = h.index("Unit Rate"), h.index("Planned Units per Week"), h.index("Weekly Cost")
-        b[0][r] = "-" + b[0][r].lstrip("-")
-        b[0][w] = f"{float(b[0][r]) * float(b[0][u]):.2f}"
-        return b
-    _edit_csv(f("controcc_service_lines"), edit)
-
-
-def unknown_code(f: Callable[[str], Path]) -> None:
-    _edit_csv(f("las_cld"), _set("Event Type", "Telepathy"))
-
-
 def unmapped_element(f: Callable[[str], Path]) -> None:
     _edit_csv(f("controcc_service_lines"), _set("Element Code", "ZZ999"))
 
@@ -76,26 +59,36 @@ def payments_do_not_reconcile(f: Callable[[str], Path]) -> None:
     _edit_csv(f("controcc_payments"), edit)
 
 
-def truncated_file(f: Callable[[str], Path]) -> None:
-    p = f("controcc_payments")
-    data = p.read_bytes()
-    p.write_bytes(data[: len(data) - 40].rstrip(b"\n"))
-
-
-def row_count_drop(f: Callable[[str], Path]) -> None:
-    _edit_csv(f("controcc_service_lines"), lambda h, b: b[: int(len(b) * 0.4)])
-
-
+# One defect of each kind end to end: a file the reader cannot take (a wrong header; a truncated
+# file is tests/test_readers_csv_io.py's, an undecodable one test_hardening_pipeline.py's), then
+# (below) a dbt test and a reconciliation in one month. Each row-level source check is
+# tested on its own in test_gates_source.py (duplicate Event Reference, negative cost, unknown
+# code, row drop) and end to end in test_hardening_pipeline.py.
 DEFECTS = {
     wrong_header: ("controcc_service_lines", "Weekly Cost"),
-    duplicate_event: ("las_cld", "Event Reference"),
-    negative_cost: ("controcc_service_lines", "Unit Rate"),
-    unknown_code: ("las_cld", "Event Type"),
-    unmapped_element: ("controcc_service_lines", "Element Code"),
-    payments_do_not_reconcile: ("controcc_payments", "Amount"),
-    truncated_file: ("controcc_payments", ""),
-    row_count_drop: ("controcc_service_lines", "row"),
 }
+
+
+def _blocked_naming(site: Site, capsys: pytest.CaptureFixture[str], *named: tuple[str, str]) -> None:
+    """Refresh MONTH: blocked, each (file kind, column) named in a reason, nothing published
+    changed, every row accounted for."""
+    before = tree_digest(site.exports)
+
+    assert site.refresh("--month", MONTH) != 0
+
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "Stack Trace" not in err, err  # an outcome, not a crash
+    blocked_lines = [line for line in out.splitlines() if line.startswith(" ")]  # the reasons, indented
+    for file_kind, column in named:
+        assert any(file_kind in line and column in line for line in blocked_lines), out
+    assert tree_digest(site.exports) == before, "a published pack changed"
+    assert not (site.exports / MONTH).exists()
+    con = duckdb.connect(str(site.warehouse), read_only=True)
+    bad = con.execute(
+        "select file, rows_read, rows_loaded, rows_rejected from raw._load_log "
+        "where status <> 'missing' and rows_read <> rows_loaded + rows_rejected").fetchall()
+    con.close()
+    assert not bad, f"row accounting broken: {bad}"
 
 
 @pytest.mark.parametrize("defect", list(DEFECTS), ids=lambda d: d.__name__)
@@ -105,23 +98,19 @@ def test_a_broken_month_is_blocked_and_nothing_published_changes(
 ) -> None:
     site = published.copy_to(tmp_path)
     defect(lambda kind: site.landing / MONTH / f"{kind}_{MONTH}.csv")
-    before = tree_digest(site.exports)
+    _blocked_naming(site, capsys, DEFECTS[defect])
 
-    assert site.refresh("--month", MONTH) != 0
 
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err and "Stack Trace" not in err, err  # an outcome, not a crash
-    file_kind, column = DEFECTS[defect]
-    blocked_lines = [line for line in out.splitlines() if line.startswith(" ")]  # the reasons, indented
-    assert any(file_kind in line and column in line for line in blocked_lines), out
-    assert tree_digest(site.exports) == before, "a published pack changed"
-    assert not (site.exports / MONTH).exists()
-    con = duckdb.connect(str(site.warehouse), read_only=True)
-    bad = con.execute(
-        "select file, rows_read, rows_loaded, rows_rejected from raw._load_log "
-        "where status <> 'missing' and rows_read <> rows_loaded + rows_rejected").fetchall()
-    con.close()
-    assert not bad, f"row accounting broken: {bad}"
+def test_a_month_failing_a_dbt_test_and_a_reconciliation_is_blocked_naming_both(
+    published: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Defects the source checks pass and the build finds (one refresh, both after dbt): an
+    element code no rung maps (dbt test) and payments three times the committed cost
+    (reconciliation)."""
+    site = published.copy_to(tmp_path)
+    for defect in (unmapped_element, payments_do_not_reconcile):
+        defect(lambda kind: site.landing / MONTH / f"{kind}_{MONTH}.csv")
+    _blocked_naming(site, capsys, ("controcc_service_lines", "Element Code"), ("controcc_payments", "Amount"))
 
 
 def test_the_clean_month_then_publishes(published: Site, published_site: Site) -> None:
