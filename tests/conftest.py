@@ -148,6 +148,7 @@ LONGEST_FIRST = (
     "test_multi_council.py",
     "test_pipeline_e2e.py",
     "test_pipeline_gates_block.py",
+    "test_pipeline_faults.py",
     "test_multi_council_build.py",
     "test_gates_source.py",
     "test_gates_batch.py",
