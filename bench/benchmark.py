@@ -242,7 +242,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, python {platform.python_version()}, "
           f"duckdb {duckdb.__version__}; work folder {base}; {time.strftime('%Y-%m-%d %H:%M')}")
     results = {}
+    from sources.generator.geography import LOCAL_AUTHORITIES
+
     for n, m in zip(args.councils, months):
+        if n > len(LOCAL_AUTHORITIES):
+            print(f"\n=== {n} councils, {m} months: not run: the generator knows {len(LOCAL_AUTHORITIES)} local "
+                  "authorities (sources/generator/geography.py) ===", flush=True)
+            continue
         results[(n, m)] = bench_scale(n, m, base, args.repeats)
         shutil.rmtree(base / f"councils_{n}_{m}", ignore_errors=True)  # the disk is for the next scale
     print(f"\n=== targets (issue 25), {time.strftime('%Y-%m-%d %H:%M')} ===")
