@@ -187,8 +187,8 @@ def test_the_refresh_s_history_is_in_the_warehouse_s_dagster_instance(waiting_si
 def test_the_dagster_ui_on_the_warehouse_s_instance_shows_the_refresh_s_history(
         waiting_site: Site, tmp_path: Path) -> None:
     """What `make dev` opens after a refresh: the UI on the warehouse's own instance, every
-    council-month of the refresh materialized (README's screenshot is this page after `make demo`;
-    ASCW_UI_SCREENSHOT=<png> keeps the picture)."""
+    council-month of the refresh materialized (README's screenshot is this page, kept with
+    ASCW_UI_SCREENSHOT=docs/img/dagster_ui_after_refresh.png)."""
     import os
     import shutil
 
