@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench docs dev clean
+.PHONY: demo test test-all bench docs dev clean
 
 # uv installs the same versions as pip in ~20 s instead of ~95 s (measured on a fresh venv on the
 # 2-core build machine); pip does it when uv cannot be installed or fails.
@@ -27,6 +27,10 @@ demo: $(BIN)/.installed
 # Two workers (one per core); a test module stays on one worker so its fixtures are built once,
 # and the modules are handed out in the order tests/conftest.py gives them (LONGEST_FIRST).
 test: $(BIN)/.installed
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder -m "not extended"
+
+# Also the tests marked `extended` (~1 minute more): second checks of what other tests cover.
+test-all: $(BIN)/.installed
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 bench: $(BIN)/.installed

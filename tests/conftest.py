@@ -4,6 +4,7 @@ import fcntl
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -34,8 +35,20 @@ def _audit_opens(event: str, args: tuple) -> None:
             path = Path(os.fsdecode(args[0])).resolve()
         except (OSError, ValueError):
             return
-        if path.is_relative_to(ROOT.parent) and not path.is_relative_to(ROOT):
+        if _beside_the_repository(path):
             OUTSIDE_READS.append(str(path))
+
+
+TMP = Path(tempfile.gettempdir()).resolve()
+
+
+def _beside_the_repository(path: Path) -> bool:
+    """Under the repository's parent folder but not in the repository. The temporary folder (the
+    tests' own files) never counts, even for a clone that sits in it (whose sibling folders then
+    go unwatched: clone elsewhere to check them)."""
+    if not path.is_relative_to(ROOT.parent) or path.is_relative_to(ROOT):
+        return False
+    return not path.is_relative_to(TMP)
 
 
 sys.addaudithook(_audit_opens)

@@ -41,6 +41,7 @@ def broken() -> duckdb.DuckDBPyConnection:
     return fx.with_defects(DEFECTS)
 
 
+@pytest.mark.extended  # the batch against the per-month fallback: tests/test_gates_verdict_store.py and the chunk tests
 def test_batch_equals_one_call_per_month():
     batch_con, single_con = broken(), broken()
     batch = run_source_checks_for_parts(batch_con, PARTS, CFG)
@@ -94,6 +95,7 @@ def test_many_distinct_values_over_several_chunks_equal_row_by_row():
     assert cost.observed["failing_rows"] == 5 and cost.message.endswith("(first at line 100)")
 
 
+@pytest.mark.extended  # batching equals one call per month: test_failing_rows_are_attributed_to_their_month
 def test_month_without_rows_and_fallback_give_the_same_results(monkeypatch):
     con = broken()
     con.execute("DELETE FROM raw.cqc_latest_ratings WHERE _month = '2024-02-01'")

@@ -33,6 +33,7 @@ def north_somerset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.extended  # a regression case of one council; the gate adult_age checks every month refreshed
 def test_no_event_starts_before_the_persons_18th_birthday(north_somerset: Path) -> None:
     """Services, and the requests, assessments and reablement that lead to them."""
     con = duckdb.connect()

@@ -119,6 +119,7 @@ def test_the_incremental_build_read_only_the_changed_loads(rebuilt: dict[str, Pa
                                f" (select _load_id from raw.{raw})").fetchone() == (0,), model
 
 
+@pytest.mark.extended  # the incremental build equals a full rebuild: the tests above
 def test_a_second_incremental_build_with_no_new_load_changes_nothing(rebuilt: dict[str, Path],
                                                                      tmp_path: Path) -> None:
     db = tmp_path / "again.duckdb"

@@ -91,6 +91,7 @@ def _blocked_naming(site: Site, capsys: pytest.CaptureFixture[str], *named: tupl
     assert not bad, f"row accounting broken: {bad}"
 
 
+@pytest.mark.extended  # file-level defects end to end: test_hardening_pipeline.py
 @pytest.mark.parametrize("defect", list(DEFECTS), ids=lambda d: d.__name__)
 def test_a_broken_month_is_blocked_and_nothing_published_changes(
     defect: Callable[[Callable[[str], Path]], None], published: Site, tmp_path: Path,
