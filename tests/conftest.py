@@ -1,5 +1,5 @@
 """Shared fixtures: the dbt manifest (built once per session), the generated council the end-to-end
-modules start from (built once per run), and paths to shared material."""
+modules start from (built once per run), and the fixtures copied into tests/fixtures/."""
 import fcntl
 import os
 import shutil
@@ -24,7 +24,7 @@ REFERENCE = FIXTURES / "reference"  # the councils' published figures (PROVENANC
 
 
 # Every file a test (or fixture, or the code it runs in this process) opens outside the repository's
-# own folder but beside it (the project's shared material, ../shared) is recorded, and the session
+# own folder but beside it (the project's material outside the repository) is recorded, and the session
 # fails on it: a clone on a fresh machine has none of it (tests/test_self_contained.py).
 OUTSIDE_READS: list[str] = []
 

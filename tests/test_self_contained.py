@@ -7,9 +7,11 @@ from pathlib import Path
 import conftest
 
 ROOT = Path(__file__).resolve().parent.parent
-# A path to the shared material built in code: "../shared..." as a string, or ... / "shared".
+# A path to the project's material beside the repository built in code: the parent folder then
+# FOLDER as one string, or ... / FOLDER.
+FOLDER = "shared"
 # (Comments that cite the specs by name are not reads.)
-OUTSIDE = re.compile(r"""["']\.\./shared|/\s*["']shared["']""")
+OUTSIDE = re.compile(rf"""["']\.\./{FOLDER}|/\s*["']{FOLDER}["']""")
 
 
 def test_no_source_names_the_shared_material() -> None:
