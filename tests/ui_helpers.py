@@ -96,3 +96,20 @@ def layout(html: str, width: int, folder: Path, mark: dict[str, str] | None = No
     found = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.S)
     assert found, f"the page was not measured: {dom[-2000:]}"
     return json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+
+
+def report_sections_seen(report: Path, folder: Path, screenshot: Path) -> list[str]:
+    """A published report.html as headless Chromium draws it: its screenshot (1280 px wide, the first
+    2,000 px), and the ids of the sections whose heading is in the DOM it built, in page order."""
+    import re
+
+    flags = [f for f in FLAGS if not f.startswith(("--window-size", "--virtual-time"))] + ["--window-size=1280,2000"]
+
+    def chromium(*extra: str) -> str:
+        return subprocess.run([str(CHROMIUM), *flags, f"--user-data-dir={folder / 'profile'}", *extra,
+                               report.resolve().as_uri()], capture_output=True, text=True, timeout=120,
+                              check=False).stdout
+
+    chromium(f"--screenshot={screenshot}")
+    dom = chromium("--dump-dom")
+    return re.findall(r'<section id="([^"]+)" data-section="[^"]+"><h2>[^<]+</h2>', dom)
