@@ -39,10 +39,13 @@ def warnings_section(pack: Pack) -> str:
         return empty("No data-quality results are held with these marts, so no warning can be listed.")
     if not pack.warnings:
         return empty(f"No warning check failed for {pack.ctx.period_label}: every check passed.")
-    rows = [[w["message"] or w["name"], w["file"] or "", w["name"]] for w in pack.warnings]
+    # A check's message can quote a line of the file (an agreement id, a rate): it stays in the
+    # owner-only data-quality report; the published page names the check, the file and the column.
+    rows = [[w["name"], w["file"] or "", w["column"] or ""] for w in pack.warnings]
     return (f'<p class="note">{len(pack.warnings)} warning check(s) failed for {pack.ctx.period_label}. '
-            "Warnings do not block publication; the figures they touch may be less certain.</p>"
-            + html_table(["What the check found", "File", "Check"], rows))
+            "Warnings do not block publication; the figures they touch may be less certain. What each check found, "
+            "with example lines, is in the month's data-quality report (kept with the warehouse, not published).</p>"
+            + html_table(["Check", "File", "Column"], rows))
 
 
 def care_ladder_table(pack: Pack) -> str:

@@ -22,7 +22,7 @@ from orchestration.pack.tables import (TIER3_RUNGS, PackContext, PublishedTable,
 
 MAX_TREND_MONTHS = 36
 MEASURES = ("service_users", "spend", "weekly_cost")
-RUNG_COLOURS = ("#1f4e79", "#e07b39", "#2a9d8f", "#8e44ad", "#c0392b", "#7f8c8d", "#d4a017", "#16a085", "#34495e")
+RUNG_COLOURS = ("#1f4e79", "#e07b39", "#2a9d8f", "#8e44ad", "#c0392b", "#7f8c8d", "#d4a017", "#56b4e9", "#000000")
 
 
 @dataclass
