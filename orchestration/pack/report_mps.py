@@ -109,7 +109,7 @@ def cqc_locations_section(pack: Pack) -> str:
     table = find(pack.mps, "cqc_market")
     if table is None or not table.rows:
         return empty("No CQC market figures for this month.")
-    cols = [c for c in ("service_type", "area_name", "locations", "beds", "rated_locations", "pct_good_or_better")
+    cols = [c for c in ("service_type", "locations", "beds", "rated_locations", "pct_good_or_better")
             if any(col.name == c for col in table.columns)]
     council = [r for r in table.rows if str(r.get("area_code")) == pack.ctx.council]
     areas: dict[str, list[float]] = {}
