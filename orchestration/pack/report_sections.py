@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING
 
-from orchestration.pack import benchmark, report_charts, report_mps, report_trends
-from orchestration.pack.report_format import display, empty, figures_behind, find, pv
+from orchestration.pack import benchmark, report_charts, report_mps, report_trends, svg
+from orchestration.pack.report_format import display, empty, figures_behind, find
 from orchestration.pack.tables import TIER3_RUNGS, PublishedTable
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def _cqc_quality(pack: Pack) -> str:
     for r in table.rows:
         counts = areas.setdefault(str(r.get("area_name") or r.get("area_code")), [0.0] * len(cols))
         for i, (name, _) in enumerate(report_charts.RATINGS):
-            counts[i] += pv(r.get(cols[name]), "count") if isinstance(pv(r.get(cols[name]), "count"), float) else 0.0
+            counts[i] += svg.num(r.get(cols[name])) or 0.0
     names = [n for n, _ in report_charts.RATINGS]
     return chart + figures_behind("The figures behind the chart (rated locations, all service types)", ["Area", *names],
                                   [[a, *[display(v, "count") for v in c]] for a, c in areas.items()],

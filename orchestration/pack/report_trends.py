@@ -8,6 +8,7 @@ and never published is `[x]` (revisions.py), as in the KPI trend."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,13 +65,13 @@ def unit_cost(row: dict[str, Any] | None) -> Any:
     return float(cost) / float(people)
 
 
-def _series(trend: LadderTrend, value: Any, kind: str) -> list[tuple[str, list[Any], str]]:
+def _series(trend: LadderTrend, value: Callable[[dict[str, Any] | None], Any], kind: str) -> list[tuple[str, list[Any], str]]:
     rungs = [r for r in TIER3_RUNGS if any(r in month for month in trend.rows)]
     return [(rung, [pv(value(month.get(rung)), kind) for month in trend.rows], RUNG_COLOURS[i % len(RUNG_COLOURS)])
             for i, rung in enumerate(rungs)]
 
 
-def _chart(trend: LadderTrend, title: str, value: Any, kind: str, unit: str) -> str:
+def _chart(trend: LadderTrend, title: str, value: Callable[[dict[str, Any] | None], Any], kind: str, unit: str) -> str:
     if len(trend.months) < 2:
         return ('<p class="note">A trend needs two months or more: the warehouse holds '
                 f"{len(trend.months)} month(s) up to this one.</p>")
