@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 import gates_fixtures as fx
+from ui_helpers import CHROMIUM
 from orchestration.gates import (
     CheckResult,
     GateConfig,
@@ -137,6 +138,45 @@ def test_report_html_lists_checks_and_examples_without_personal_data():
     assert "1940-05-17" not in html and "Date of Birth" not in html
     assert "<b>1</b>" not in html and "&lt;b&gt;1&lt;/b&gt;" in html
     assert html.index("weekly_cost") < html.index("in_code_list:Ethnicity") < html.index(">ok<")
+
+
+def _wide_month() -> list[CheckResult]:
+    """A blocked month as the issue saw it: long check names and file names, and failures whose
+    example rows have many wide columns."""
+    examples = [{"file": "controcc_service_lines_2024-03.csv", "line": i,
+                 **{f"Column with a long name {k}": f"value-{'x' * 30}-{k}" for k in range(14)}} for i in range(2, 7)]
+    warn = _result("controcc_service_lines.in_code_list:Element Code of a very long column name", False, "WARN",
+                   file="controcc_service_lines_2024-03_with_a_very_long_file_name_from_the_extract.csv",
+                   examples=examples)
+    drift = _result("las_cld.drift:rows", False, file="las_cld_2024-03.csv")
+    rejected = dataclasses.replace(_result("las_cld.rows_rejected", False, file="las_cld_2024-03.csv", examples=examples),
+                                   message="las_cld_2024-03.csv: 12 rows rejected (" + "unparseable date; " * 12 + ")")
+    # dbt names its tests after their arguments: names of ~200 characters without a space
+    dbt = _result("dbt:accepted_values_stg_cqc__hsca_active_locations_latest_overall_rating__Outstanding__Good__"
+                  "Requires_improvement__Inadequate__Not_Rated__Insufficient_evidence_to_rate__Regulations_met__"
+                  "Not_applicable", False)
+    return [warn, _result("ok", True), drift, rejected, dbt]
+
+
+def test_report_html_tells_the_blocking_reasons_first_root_cause_first():
+    html = render_report_html(_wide_month(), fx.part("2024-03"))
+    reasons = html.index("Why it is blocked")
+    assert html.index("Blocked") < reasons < html.index("<h2>Checks")
+    # the rejected file is the root cause; the drift (its consequence) after it; the warning is no reason
+    assert reasons < html.index("las_cld.rows_rejected") < html.index("las_cld.drift:rows")
+    assert html.index("in_code_list:Element Code") > html.index("<h2>Checks")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium not installed")
+def test_report_html_reasons_wrap_on_screen_at_1400_px(tmp_path):
+    """The Detail column (the reason) and the whole page fit a 1,400 px window: cells wrap, and
+    wide example rows scroll in their own box."""
+    from ui_helpers import layout
+
+    html = render_report_html(_wide_month(), fx.part("2024-03"))
+    seen = layout(html, 1400, tmp_path, {'<td class="detail"': "detail", '<ol class="reasons"': "reasons"})
+    assert seen["page"] <= 1400, seen
+    assert seen["right"] and max(seen["right"].values()) <= 1400, seen
 
 
 def test_summary_for_manifest_is_json_and_counts():

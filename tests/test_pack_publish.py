@@ -145,7 +145,7 @@ def test_published_rounding_in_csvs(pack):
         assert r["spend"] == "[c]" or re.fullmatch(r"\d+\.\d{2}", r["spend"])  # pounds and pence
     conc = read_csv(pack / "mps_02_provider_concentration.csv")
     assert "largest_supplier_id" not in conc[0]
-    assert {r["single_supplier_dependency"] for r in conc} <= {"Yes", "No", "[c]"}
+    assert {r["single_supplier_dependency"] for r in conc} <= {"Yes", "No", "[c]", "[z]"}  # [z]: Tier 2, single provider
 
 
 def test_direct_payment_recipients_are_people_in_the_concentration_table(pack):
@@ -159,6 +159,27 @@ def test_direct_payment_recipients_are_people_in_the_concentration_table(pack):
     assert dp["spend"] != "[c]"
     # Other markets with 1-4 providers (3 Adult Placement carers) are organisations: published.
     assert conc["Adult Placement"]["providers"] == "3" and conc["Adult Placement"]["hhi"] != "[c]"
+
+
+def test_a_market_of_fewer_than_two_providers_says_single_provider(pack):
+    conc = {r["care_ladder_rung"]: r for r in read_csv(pack / "mps_02_provider_concentration.csv")}
+    # The mart's Reablement market: 1 provider, HHI 10,000 and null shares; published as one story.
+    reablement = conc["Reablement"]
+    assert [reablement[c] for c in ("top5_share_pct", "hhi", "largest_supplier_share_pct",
+                                    "single_supplier_dependency")] == ["[z]"] * 4
+    assert reablement["providers"] == "1" and reablement["market_note"].startswith("Single provider")
+    assert conc["Short Term Care"]["hhi"] == "2320" and "Tier 2" in conc["Short Term Care"]["market_note"]
+    assert "recipients" in conc["Direct Payments"]["market_note"]
+    assert conc["Nursing"]["market_note"] == "" and conc["Nursing"]["hhi"] == "1000"
+
+
+def test_kpis_say_which_direction_is_better(pack):
+    kpis = read_csv(pack / "kpi_monthly.csv")
+    header = list(kpis[0])
+    assert header[:11] == ["month", "kpi_code", "kpi", "age_band", "value", "unit", "target", "rag", "numerator",
+                           "denominator", "direction"]
+    by_code = {r["kpi_code"]: r["direction"] for r in kpis}
+    assert by_code["LTC_USERS"] == "Lower is better" and by_code["FEEL_SAFE"] == "Higher is better"
 
 
 def test_manifest_contents(pack):

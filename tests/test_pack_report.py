@@ -1,4 +1,6 @@
 """report.html: self-contained, hand-made SVG charts, and what a person sees in a headless browser."""
+import csv
+import io
 import re
 import shutil
 import struct
@@ -9,11 +11,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.pack import publish_month
+from orchestration.gates.results import RESULTS_DDL
+from orchestration.pack import publish_month, report_sections
 from orchestration.pack import svg
 from orchestration.pack.sample_marts import COUNCIL, build_sample_marts
+from orchestration.pack.tables import TIER3_RUNGS
 
 CHROMIUM = Path("/usr/bin/chromium")
+
+
+WARNING = "las_cld.in_code_list:Ethnicity"
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +28,16 @@ def report(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("report")
     with duckdb.connect(str(root / "wh.duckdb")) as con:
         build_sample_marts(con)
+        # the month's check results: one failed WARN check (listed), one passed and one of another month (not)
+        con.execute("create schema audit")
+        con.execute(RESULTS_DDL)
+        for month, name, passed, message in (
+                ("2025-03-01", WARNING, False, "las_cld_2025-03.csv: 7 rows with an Ethnicity outside the code list"),
+                ("2025-03-01", "las_cld.unique:Event Reference", True, "ok"),
+                ("2025-02-01", "las_cld.in_code_list:Gender", False, "February's warning")):
+            con.execute("insert into audit.check_results (council_code, month, name, severity, passed, skipped, "
+                        "message, file) values (?, ?, ?, 'WARN', ?, false, ?, 'las_cld_2025-03.csv')",
+                        [COUNCIL, month, name, passed, message])
     with duckdb.connect(str(root / "wh.duckdb"), read_only=True) as con:
         out = publish_month(con, "2025-03", root / "exports", council=COUNCIL, manifest_extra={})
     return out / "report.html"
@@ -42,6 +59,76 @@ def test_report_has_the_five_charts(report):
         assert f"<title>{title}" in html
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') >= 4 + 14  # + one sparkline per KPI row
     assert 'class="rag"' in html and ">Green<" in html and ">[c]<" in html
+
+
+def _section(html: str, sid: str) -> str:
+    start = html.index(f'<section id="{sid}"')
+    return html[start:html.index("</section>", start)]
+
+
+def test_report_is_an_mps_every_section_with_how_to_read_and_source(report):
+    html = report.read_text(encoding="utf-8")
+    ids = [s.id for s in report_sections.SECTIONS]
+    assert {"kpis", "warnings", "care-ladder", "ladder-trend", "spend-trend", "unit-cost-trend", "client-base",
+            "providers", "concentration", "cqc-locations", "market-changes", "admissions", "dps"} <= set(ids)
+    for sid in ids:
+        part = _section(html, sid)
+        assert "How to read this:" in part, sid
+        assert "Data as at " in part and '<p class="source">Source: ' in part, sid
+        assert f'href="#{sid}"' in html  # in the contents
+    assert "Data as at 31 March 2025." in _section(html, "care-ladder")
+    assert "Data as at 31 March 2025 (financial year 2024/25)." in _section(html, "client-base")
+
+
+def test_report_shows_kpi_direction_target_and_rag_not_by_colour_alone(report):
+    kpis = _section(report.read_text(encoding="utf-8"), "kpis")
+    assert "<th scope=\"col\">Direction</th>" in kpis
+    ltc = kpis[kpis.index("Number of service users in long term care"):]
+    ltc = ltc[:ltc.index("</tr>")]
+    assert ">2,602<" in ltc and ">2,550<" in ltc and "Lower is better" in ltc and "\u25b2 </span>Amber" in ltc
+    assert "Higher is better" in kpis
+
+
+def test_report_lists_the_month_s_warnings(report):
+    warnings = _section(report.read_text(encoding="utf-8"), "warnings")
+    assert "1 warning check(s) failed for March 2025" in warnings
+    assert WARNING in warnings and "las_cld_2025-03.csv" in warnings
+    assert "7 rows with an Ethnicity" not in warnings  # messages quote file lines: the private DQ report has them
+    assert "February" not in warnings and "Event Reference" not in warnings
+
+
+def test_report_markets_say_single_provider_and_recipients(report):
+    html = report.read_text(encoding="utf-8")
+    providers = _section(html, "providers")
+    assert "[c] recipients" in providers and "1 provider<" in providers
+    reablement = providers[providers.index(">Reablement<"):]
+    assert "Single provider" in reablement[:reablement.index("</tr>")]
+    concentration = _section(html, "concentration")
+    assert ">single provider<" in concentration  # drawn in place of the HHI bar, not 10,000 in the red band
+    row = concentration[concentration.index("<td>Reablement</td>"):]
+    assert re.findall(r'<td class="n">([^<]*)</td>', row[:row.index("</tr>")])[:3] == ["[z]"] * 3  # not HHI 10,000
+
+
+def test_report_trends_cover_the_months_and_match_each_month_s_table_1(report):
+    html = report.read_text(encoding="utf-8")
+    for sid, title in (("ladder-trend", "Tier 3 service users by rung"), ("spend-trend", "Tier 3 committed spend"),
+                       ("unit-cost-trend", "Weekly cost per person by rung")):
+        assert f"<title>{title}" in _section(html, sid) and "Jan 2025 to Mar 2025" in _section(html, sid)
+    ladder = {r["care_ladder_rung"]: r for r in csv.DictReader(io.StringIO(
+        (report.parent / "mps_01_care_ladder.csv").read_text(encoding="utf-8"))) if r["age_band"] == "All"}
+    people = _section(html, "ladder-trend")
+    march = people[people.index("<td>Mar 2025</td>"):]
+    march = re.findall(r'<td class="n">([^<]*)</td>', march[:march.index("</tr>")])
+    rungs = [r for r in TIER3_RUNGS if r in ladder]
+    assert march == [f"{int(ladder[r]['service_users']):,}" if ladder[r]["service_users"].isdigit()
+                     else ladder[r]["service_users"] for r in rungs]
+
+
+def test_a_section_is_added_in_one_line(report, monkeypatch):
+    monkeypatch.setattr(report_sections, "SECTIONS", list(report_sections.SECTIONS))
+    report_sections.register(report_sections.Section("extra", "An extra section", "Read it so.",
+                                                     lambda pack: "<p>extra body</p>"), after="kpis")
+    assert [s.id for s in report_sections.SECTIONS][:2] == ["kpis", "extra"]
 
 
 def test_report_shows_only_published_values(report):
@@ -89,3 +176,11 @@ def test_headless_screenshot_is_not_blank(report, tmp_path):
     assert png.stat().st_size > 30_000
     assert len(set(pixels[::97])) > 40  # many distinct byte values: text and charts, not a blank page
     shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium not installed")
+def test_headless_chromium_draws_every_section(report, tmp_path):
+    from ui_helpers import report_sections_seen
+
+    seen = report_sections_seen(report, tmp_path, tmp_path / "report.png")
+    assert seen == [s.id for s in report_sections.SECTIONS] + ["revisions", "files"]

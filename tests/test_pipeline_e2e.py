@@ -1,6 +1,7 @@
 """End to end through `ascw refresh`: a generated council, every month published, a second
 refresh changes nothing, and nothing personal leaves the warehouse."""
 import csv
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -32,6 +33,27 @@ def test_every_month_is_published_with_the_whole_pack(site: Site) -> None:
         manifest = json.loads((pack / "manifest.json").read_text())
         assert m in json.dumps(manifest)
         assert not list(site.exports.glob(".tmp*")), "temporary publish folders left behind"
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="chromium not installed")
+def test_the_demo_s_report_shows_every_section_in_a_browser(published_site: Site, tmp_path: Path) -> None:
+    """The last month's report.html of the demo council, drawn by headless Chromium: every section
+    of the report's registry (report_sections.SECTIONS) is on the page with its heading, the trends
+    cover every month published, and the page is not blank."""
+    from ui_helpers import report_sections_seen
+
+    from orchestration.pack import report_sections
+
+    report = published_site.exports / MONTHS[-1] / "report.html"
+    png = tmp_path / "report.png"
+    seen = report_sections_seen(report, tmp_path, png)
+    assert seen == [s.id for s in report_sections.SECTIONS] + ["revisions", "files"]
+    assert png.stat().st_size > 30_000
+    html = report.read_text(encoding="utf-8")
+    first, last = (dt.date.fromisoformat(f"{m}-01").strftime("%b %Y") for m in (MONTHS[0], MONTHS[-1]))
+    assert f"Tier 3 service users by rung, {first} to {last}" in html
+    assert html.count("How to read this:") == len(report_sections.SECTIONS)
+    assert "Higher is better" in html and "Lower is better" in html
 
 
 def test_the_refresh_s_dbt_console_and_log_go_to_its_run_folder(published_site: Site) -> None:

@@ -10,22 +10,30 @@ from collections import Counter
 from html import escape
 from typing import Any
 
-from orchestration.gates.results import CheckResult
+from orchestration.gates.results import CheckResult, cause_rank
 from orchestration.gates.suites import SENSITIVE_COLUMNS
 from orchestration.months import month_label
 from orchestration.partitions_key import Part
 
+# Readable at 1,400 px and narrower (issue 30): the checks table has fixed column widths and every
+# cell wraps (long check names and file names included), and a failure's example rows scroll inside
+# their own box instead of widening the page, so the reason (Detail) is always on screen.
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1b1b1b}
 h1{font-size:1.5rem} h2{font-size:1.15rem;margin-top:2rem}
 table{border-collapse:collapse;width:100%;font-size:.88rem;margin:.5rem 0}
-th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
+table.checks{table-layout:fixed}
+th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f2f2f2}
 .PASS{color:#176d2c;font-weight:600} .SKIPPED{color:#666}
 .FAIL-ERROR{color:#fff;background:#b00020;font-weight:600} .FAIL-WARN{color:#000;background:#ffd54f;font-weight:600}
 .banner{padding:.8rem 1rem;border-radius:4px;font-weight:600}
 .blocked{background:#fde0e0;border:1px solid #b00020} .ok{background:#e3f4e6;border:1px solid #176d2c}
-details{margin:.2rem 0} code{font-size:.85rem}
+ol.reasons li{margin:.4rem 0;overflow-wrap:anywhere}
+details{margin:.2rem 0} code{font-size:.85rem;overflow-wrap:anywhere}
+.examples{overflow-x:auto;max-width:100%}
+.examples table{width:auto;min-width:100%}
+.examples td{overflow-wrap:normal;white-space:nowrap}
 """
 
 
@@ -50,7 +58,7 @@ def _examples_table(examples: list[dict[str, Any]]) -> str:
         "<tr>" + "".join(f"<td>{escape('' if ex.get(c) is None else str(ex.get(c)))}</td>" for c in cols) + "</tr>"
         for ex in examples
     )
-    return f"<table><tr>{head}</tr>{body}</table>"
+    return f'<div class="examples"><table><tr>{head}</tr>{body}</table></div>'
 
 
 def summary_for_manifest(results: list[CheckResult]) -> dict[str, Any]:
@@ -81,9 +89,22 @@ def summary_for_manifest(results: list[CheckResult]) -> dict[str, Any]:
     }
 
 
-def _order(r: CheckResult) -> tuple[int, str]:
+def _order(r: CheckResult) -> tuple[int, tuple[int, str]]:
+    """Blocking failures first, root cause first (results.cause_rank), then warnings, skipped, passed."""
     rank = 0 if r.blocking else 1 if (not r.passed and not r.skipped) else 2 if r.skipped else 3
-    return rank, r.name
+    return rank, cause_rank(r) if r.blocking else (0, r.name)
+
+
+def _reasons(results: list[CheckResult]) -> str:
+    """The month's blocking reasons, root cause first, above everything else."""
+    blocking = sorted((r for r in results if r.blocking), key=cause_rank)
+    if not blocking:
+        return ""
+    items = "".join(
+        f"<li><strong>{escape(r.message)}</strong><br><code>{escape(r.name)}</code>"
+        + (f" &middot; {escape(r.file)}" if r.file else "") + (f" &middot; {escape(r.column)}" if r.column else "")
+        + "</li>" for r in blocking)
+    return f'<h2>Why it is blocked</h2><ol class="reasons">{items}</ol>'
 
 
 def render_report_html(results: list[CheckResult], part: Part, max_examples: int = 5) -> str:
@@ -112,7 +133,7 @@ def render_report_html(results: list[CheckResult], part: Part, max_examples: int
         rows.append(
             f'<tr><td class="{_css_class(r)}">{escape(r.status)}</td><td><code>{escape(r.name)}</code></td>'
             f"<td>{escape(r.file or '')}</td><td>{escape(r.column or '')}</td>"
-            f"<td>{escape(r.message)}{detail}</td></tr>"
+            f'<td class="detail">{escape(r.message)}{detail}</td></tr>'
         )
     failing_files = "".join(f"<li>{escape(f)}: {n} failed check(s)</li>" for f, n in by_file.most_common())
     return f"""<!DOCTYPE html>
@@ -120,11 +141,14 @@ def render_report_html(results: list[CheckResult], part: Part, max_examples: int
 <style>{_CSS}</style></head><body>
 <h1>Data-quality report: {escape(label)}</h1>
 {verdict}
+{_reasons(results)}
 <p>{s["checks"]} checks: {s["passed"]} passed, {s["failed_error"]} failed (ERROR), {s["failed_warn"]} failed (WARN),
 {s["skipped"]} skipped.</p>
 {f"<h2>Files with failures</h2><ul>{failing_files}</ul>" if failing_files else ""}
 <h2>Checks</h2>
-<table><tr><th>Result</th><th>Check</th><th>File</th><th>Column</th><th>Detail</th></tr>
+<table class="checks"><colgroup><col style="width:8rem"><col style="width:24%"><col style="width:16%">
+<col style="width:10%"><col></colgroup>
+<tr><th>Result</th><th>Check</th><th>File</th><th>Column</th><th>Detail</th></tr>
 {''.join(rows)}
 </table>
 <p>Examples show file, line and pseudonymised identifiers only (keyed hashes of person ids);

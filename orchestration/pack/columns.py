@@ -52,6 +52,7 @@ LABELS: dict[str, str] = {
     "admissions": "Admissions (people)", "population": "Population", "per_100k": "Per 100,000 population",
     "packages": "Packages (people)", "kpi_code": "KPI code", "kpi": "KPI", "value": "Value", "target": "Target",
     "rag": "RAG", "numerator": "Numerator", "denominator": "Denominator", "unit": "Unit", "month": "Month",
+    "direction": "Direction", "market_note": "Market note",
     "status": "Status", "population_year": "Population year (mid-year estimate)",
 }
 

@@ -23,12 +23,17 @@ KPI_NAMES = {
 VALUE_KIND = {"LTC_USERS": "count", "AVG_WEEKLY_COST": "money"}  # others: pct
 UNITS = {"count": "people", "money": "£ per week", "pct": "%"}
 DIRECTION = {"LTC_USERS": "lower_is_better", "AVG_WEEKLY_COST": "lower_is_better", "CONTACT_TO_TIER3": "lower_is_better"}
+# The mart's direction (from the council's targets seed) as people read it: the `direction` column
+# of kpi_monthly.csv and sheets KPIs/Trend, and the report's KPI table.
+DIRECTION_TEXT = {"higher_is_better": "Higher is better", "lower_is_better": "Lower is better"}
 # KPIs whose numerator/denominator are not people (locations): never suppressed.
 NON_PEOPLE_KPIS = frozenset({"CQC_GOOD_OR_BETTER"})
 MONEY_NUMERATOR_KPIS = frozenset({"AVG_WEEKLY_COST"})
 COUNT_VALUE_KPIS = frozenset({"LTC_USERS"})
 
-COLUMNS = ["month", "kpi_code", "kpi", "age_band", "value", "unit", "target", "rag", "numerator", "denominator"]
+# `direction` is last (before `revised`), so the columns published before it keep their places.
+COLUMNS = ["month", "kpi_code", "kpi", "age_band", "value", "unit", "target", "rag", "numerator", "denominator",
+           "direction"]
 
 
 def value_kind(row: Mapping[str, Any]) -> str:
@@ -76,9 +81,10 @@ def _rows(con: duckdb.DuckDBPyConnection, ctx: PackContext, where: str) -> tuple
     for r in rows:
         r["kpi"] = r.get("kpi") or r.get("kpi_name") or KPI_NAMES.get(r["kpi_code"], r["kpi_code"])
         r["unit"] = UNITS[value_kind(r)]
-        r["direction"] = r.get("direction") or DIRECTION.get(r["kpi_code"], "higher_is_better")
+        code = r.get("direction") or DIRECTION.get(r["kpi_code"], "higher_is_better")
+        r["direction"] = DIRECTION_TEXT.get(str(code), str(code))
     rows.sort(key=lambda r: (r["month"], _order(r["kpi_code"], KPI_ORDER), _order(r["age_band"], AGE_ORDER)))
-    cols = [c for c in COLUMNS if c in ("month", "kpi_code", "kpi", "age_band", "unit") or c in measures]
+    cols = [c for c in COLUMNS if c in ("month", "kpi_code", "kpi", "age_band", "unit", "direction") or c in measures]
     return rows, cols
 
 
@@ -90,10 +96,12 @@ def _kpi_table(ctx: PackContext, rows: list[dict[str, Any]], cols: Sequence[str]
         source="Source: council social care records, Adult Social Care Survey and CQC ratings, marts.kpi_monthly; "
                "targets from the council's KPI targets.",
         rows=rows, columns=cols, rule=KPI_RULE,
-        kinds={"month": "date", "kpi": "text", "unit": "text"},
+        kinds={"month": "date", "kpi": "text", "unit": "text", "direction": "text"},
         row_kinds={"value": value_kind, "target": value_kind, "numerator": numerator_kind},
         people_columns=("numerator", "denominator", "value (LTC_USERS)"),
         notes=["RAG: Green meets the target; Amber misses it by at most 10% of the target; Red otherwise.",
+               "Direction: whether a higher or a lower value is better (the council's KPI targets); the RAG "
+               "reads the target in that direction.",
                "A percentage, average or RAG built on a count of 1-4 people is suppressed with it; so is a "
                "numerator whose difference from its denominator is 1-4 people."],
         groups_doc="None (each KPI row stands alone; 18-64 and 65+ have no published total).",

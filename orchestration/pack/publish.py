@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 
 from orchestration.months import parse_month
-from orchestration.pack import atomic, revisions
+from orchestration.pack import atomic, report_mps, report_trends, revisions
 from orchestration.pack.atomic import AlreadyPublished, staged_folder
 from orchestration.pack.benchmark import benchmark_table
 from orchestration.pack.csv_writer import table_csv
@@ -47,6 +47,11 @@ class Pack:
     revisions: list[dict[str, Any]] = field(default_factory=list)
     left_out: list[dict[str, Any]] = field(default_factory=list)
     reissue: dict[str, Any] | None = None
+    # The report's own reading of the warehouse (report_trends.py, report_mps.py): the care ladder's
+    # months up to this one (suppressed as each month's Table 1), and the month's failed WARN checks
+    # (None: the warehouse holds no check results).
+    trend: report_trends.LadderTrend | None = None
+    warnings: list[dict[str, Any]] | None = None
 
 
 def pack_month(month: str) -> dt.date:
@@ -78,7 +83,8 @@ def build_pack(con: duckdb.DuckDBPyConnection, ctx: PackContext, *, version: int
     if benchmark is not None:
         mps.append(benchmark)
     return Pack(ctx, KNOWN_AREAS.get(ctx.council, ctx.council), month_kpis, series, mps,
-                unavailable, benchmark_note, version=version, revisions=found, left_out=left_out)
+                unavailable, benchmark_note, version=version, revisions=found, left_out=left_out,
+                trend=report_trends.ladder_trend(con, ctx), warnings=report_mps.month_warnings(con, ctx))
 
 
 def render_files(pack: Pack) -> dict[str, bytes]:

@@ -55,7 +55,7 @@ KEYS = {
     "care_home_admissions": ("financial_year", "age_band"),
     "cqc_market": ("service_type", "area_code"),
 }
-LABEL_COLUMNS = frozenset({"kpi", "unit", "area_name"})  # descriptive text: neither a key nor a figure
+LABEL_COLUMNS = frozenset({"kpi", "unit", "area_name", "direction", "market_note"})  # descriptive text: neither a key nor a figure
 NOT_KEYS = LABEL_COLUMNS | {"rag", "status", REVISED_COLUMN}
 VERSION_RE = re.compile(r"^(\d{4}-\d{2})(?:-v([1-9]\d*))?$")
 

@@ -71,6 +71,10 @@ def _provider_concentration(con: duckdb.DuckDBPyConnection) -> None:
                         [month, rung, providers, providers // 2, 100000 * providers + 1234.56, top5, min(hhi + 10 * k, 10000),
                          largest, f"SUP{providers:04d}", largest >= 33.3,
                          {"Residential": 37, "Supported Accommodation": 2, "Nursing": 0}.get(rung, 0)])
+        # Tier 2 markets: shares are null by convention; Reablement has one provider (HHI 10,000).
+        con.executemany("insert into marts.provider_concentration_monthly values (?,?,?,?,?,?,?,?,?,?,?)", [
+            [month, "Reablement", 1, 1, 81234.50, None, 10000.0, None, "SUP0001", None, 0],
+            [month, "Short Term Care", 7, 4, 45678.90, None, 2300.0 + 10 * k, None, "SUP0007", None, 1]])
 
 
 def _kpis(con: duckdb.DuckDBPyConnection) -> None:

@@ -54,13 +54,28 @@ def _text(x: float, y: float, s: str, *, anchor: str = "start", size: int = 12, 
             f'font-weight="{weight}">{escape(s)}</text>')
 
 
-def legend(items: Sequence[tuple[str, str]], x: float, y: float) -> list[str]:
+def legend(items: Sequence[tuple[str, str]], x: float, y: float, *, right: float | None = None) -> list[str]:
+    """Swatches and names in a row; with `right`, a name that would pass it starts a new row 18 px lower."""
     out, cx = [], x
     for name, color in items:
+        step = 17 + 7.2 * len(name) + 18
+        if right is not None and cx > x and cx + step > right:
+            cx, y = x, y + 18
         out.append(f'<rect x="{cx:.1f}" y="{y - 10:.1f}" width="12" height="12" rx="2" fill="{color}"/>')
         out.append(_text(cx + 17, y, name, fill=INK))
-        cx += 17 + 7.2 * len(name) + 18
+        cx += step
     return out
+
+
+def legend_rows(items: Sequence[tuple[str, str]], x: float, right: float) -> int:
+    """How many rows `legend(items, x, y, right=right)` takes."""
+    rows, cx = 1, x
+    for name, _ in items:
+        step = 17 + 7.2 * len(name) + 18
+        if cx > x and cx + step > right:
+            rows, cx = rows + 1, x
+        cx += step
+    return rows
 
 
 def grouped_hbars(title: str, categories: Sequence[str], series: Sequence[tuple[str, Sequence[Any], str]], *,
@@ -167,17 +182,24 @@ def stacked_100(title: str, groups: Sequence[tuple[str, Sequence[tuple[str, Sequ
 
 
 def line_chart(title: str, xs: Sequence[Any], series: Sequence[tuple[str, Sequence[Any], str]], *,
-               width: int = 900, height: int = 320, y_suffix: str = "") -> str:
-    """Lines over an ordered x axis (e.g. projection years), y from 0."""
-    left, right, top, bottom = 70, 130, 36, 36
+               width: int = 900, height: int = 320, y_suffix: str = "", y_prefix: str = "",
+               end_labels: bool = True) -> str:
+    """Lines over an ordered x axis (e.g. projection years, months), y from 0. A point that is not a
+    number (a marker such as [c] or [x]) leaves a gap in its line. Without `end_labels` (many
+    series) the legend alone names the lines."""
+    left, right = 70, 130 if end_labels else 30
+    rows = legend_rows([(n, c) for n, _, c in series], left, width - 10)
+    top, bottom = 36 + 18 * (rows - 1), 36
+    height += 18 * (rows - 1)
     plot_w, plot_h = width - left - right, height - top - bottom
     vals = [num(v) for _, values, _ in series for v in values]
     vmax = nice_ceiling(max([v for v in vals if v is not None] + [1.0]) * 1.05)
-    body = legend([(n, c) for n, _, c in series], left, 18)
+    body = legend([(n, c) for n, _, c in series], left, 18, right=width - 10)
     for k in range(5):
         gy = top + plot_h - plot_h * k / 4
         body.append(f'<line x1="{left}" y1="{gy:.1f}" x2="{left + plot_w}" y2="{gy:.1f}" stroke="{GRID}"/>')
-        body.append(_text(left - 6, gy + 4, _fmt(vmax * k / 4, 0, y_suffix), anchor="end", size=11, fill=MUTED))
+        body.append(_text(left - 6, gy + 4, y_prefix + _fmt(vmax * k / 4, 0, y_suffix), anchor="end", size=11,
+                          fill=MUTED))
     n = len(xs)
 
     def px(i: int) -> float:
@@ -191,12 +213,24 @@ def line_chart(title: str, xs: Sequence[Any], series: Sequence[tuple[str, Sequen
         pts = [(px(i), top + plot_h - plot_h * v / vmax) for i, raw in enumerate(values) if (v := num(raw)) is not None]
         if not pts:
             continue
-        body.append(f'<polyline fill="none" stroke="{color}" stroke-width="2.5" '
-                    f'points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in pts)}"/>')
+        runs: list[list[tuple[float, float]]] = [[]]
+        for i, raw in enumerate(values):
+            v = num(raw)
+            if v is None:
+                runs.append([])
+            else:
+                runs[-1].append((px(i), top + plot_h - plot_h * v / vmax))
+        for run in runs:
+            if len(run) > 1:
+                body.append(f'<polyline fill="none" stroke="{color}" stroke-width="2.5" '
+                            f'points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in run)}"/>')
+            elif run:
+                body.append(f'<circle cx="{run[0][0]:.1f}" cy="{run[0][1]:.1f}" r="2.5" fill="{color}"/>')
         lx, ly = pts[-1]
         last = [num(v) for v in values if num(v) is not None][-1]
         body.append(f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="3.5" fill="{color}"/>')
-        body.append(_text(lx + 8, ly + 4, f"{name}: {last:,.0f}", size=11, fill=color, weight="bold"))
+        if end_labels:
+            body.append(_text(lx + 8, ly + 4, f"{name}: {y_prefix}{last:,.0f}", size=11, fill=color, weight="bold"))
     return _svg(width, height, title, body)
 
 

@@ -215,9 +215,38 @@ def care_ladder(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> PublishedTa
 
 
 DIRECT_PAYMENTS = "Direct Payments"
+TIER2_RUNGS = ("Reablement", "Short Term Care")
 PLACEMENT_PEOPLE = ("out_of_area_placements",)  # people in every market
 DP_RECIPIENTS = ("providers", "providers_in_area")  # people in the Direct Payments market only
 SUPPLIER_SHARES = ("top5_share_pct", "hhi", "largest_supplier_share_pct", "single_supplier_dependency")
+# mps_02's `market_note`: what the row's provider figures mean, so that no market shows an HHI beside
+# `[z]` shares without saying why (issue 30).
+NOTE_RECIPIENTS = ("Direct payments: 'providers' counts the people receiving the payments (recipients), "
+                   "not care providers")
+NOTE_SINGLE = "Single provider: concentration measures not applicable"
+NOTE_NONE = "No provider with spend in the month"
+NOTE_TIER2 = "Short-term (Tier 2) market: shares are not published for Tier 2; HHI only"
+
+
+def market_note(row: Mapping[str, Any]) -> str:
+    """The note on a market row (`market_note` of mps_02)."""
+    rung, providers = row.get("care_ladder_rung"), row.get("providers")
+    if rung == DIRECT_PAYMENTS:
+        return NOTE_RECIPIENTS
+    if isinstance(providers, (int, float, Decimal)) and providers < 2:
+        return NOTE_SINGLE if providers == 1 else NOTE_NONE
+    return NOTE_TIER2 if rung in TIER2_RUNGS else ""
+
+
+def coherent_market(row: dict[str, Any]) -> dict[str, Any]:
+    """A market with fewer than 2 providers (other than Direct Payments, whose recipients are
+    suppressed as people) has no concentration: its shares, HHI and dependency flag are `[z]` and
+    its note says "single provider", instead of an HHI of 10,000 beside `[z]` shares."""
+    note = market_note(row)
+    if note in (NOTE_SINGLE, NOTE_NONE):
+        row.update({c: None for c in SUPPLIER_SHARES if c in row})
+    row["market_note"] = note
+    return row
 
 
 def provider_concentration(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> PublishedTable:
@@ -226,8 +255,10 @@ def provider_concentration(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> 
     have = set(mart_columns(con, "provider_concentration_monthly") or [])
     cols = [c for c in cols if c in have]  # largest_supplier_id is deliberately not published
     where, params = for_council(have, ctx, "where month = ?", [ctx.month])
-    rows = query(con, f"select {', '.join(cols)} from marts.provider_concentration_monthly {where}", params)
+    rows = [coherent_market(r) for r in
+            query(con, f"select {', '.join(cols)} from marts.provider_concentration_monthly {where}", params)]
     rows.sort(key=lambda r: _order(r["care_ladder_rung"], RUNG_ORDER))
+    cols.append("market_note")
     people = [c for c in PLACEMENT_PEOPLE if c in cols]
     people += [f"{c} ({DIRECT_PAYMENTS})" for c in DP_RECIPIENTS if c in cols]
     return _finish(
@@ -236,7 +267,10 @@ def provider_concentration(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> 
         units="Providers (count); spend in pounds; shares in %; HHI 0-10,000 (sum of squared % shares).",
         source="Source: ContrOCC service lines and payments, marts.provider_concentration_monthly.",
         rows=rows, columns=cols, rule=concentration_rule(cols), people_columns=people,
+        kinds={"market_note": "text"},
         notes=["HHI above 2,500 indicates a highly concentrated market; 1,500-2,500 moderately concentrated.",
+               "A market with fewer than 2 providers has no concentration to measure: its shares, HHI and "
+               "dependency flag are [z] and its market note says so.",
                "Providers are not named; a single-provider dependency is a largest share of 33.3% or more.",
                f"In the {DIRECT_PAYMENTS} market the 'providers' are the people receiving the payments: "
                "1-4 of them are suppressed, with the shares built on them."],
