@@ -7,7 +7,7 @@ from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from orchestration.pack import benchmark, svg
+from orchestration.pack import benchmark, statutory, svg
 from orchestration.pack.rounding import NOT_PUBLISHED, REVISED, published_value
 from orchestration.pack.suppression import SUPPRESSED
 from orchestration.pack.tables import AGE_ORDER, NA_NOTE, SUPPRESSION_NOTE, TIER3_RUNGS, TIER3_TOTAL, PublishedTable
@@ -297,6 +297,9 @@ def report_html(pack: Pack) -> str:
          f"the upper quartile) and their median (line), for peer groups of at least {benchmark.MIN_PEER_COUNCILS} "
          "councils; rank 1 = best. Other councils' own values are not shown.",
          benchmark.report_section(_find(tables, "benchmark"), pack.benchmark_note, pack.council_name)),
+        ("Statutory returns preview: NHS England's CLD method and ours",
+         "SALT LTS001a/b and ASCOF 2B/2C computed the way NHS England computes them from CLD, beside ours, and why "
+         "the ASCOF figures differ.", statutory.report_section(tables)),
     ]
     body = []
     for heading, note, content in sections:

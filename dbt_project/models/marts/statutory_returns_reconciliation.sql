@@ -14,8 +14,11 @@
     - `earlier placement ended before the year` (NHS England only): the person had a care-home
       placement that ended in the 365 days before the year (ours: not new; NHS England's looks
       only at placements open at the snapshot);
+    - `earlier placement ended in the year` (NHS England only): a move between homes, a placement
+      from before the year ended in it and the next started (ours: not new; NHS England's: the
+      earlier one is not open at the snapshot, so no previous admission);
     - `other`: anything else (two LA identifiers with one NHS number, a client type other than
-      Service User, a move between homes within the year, versions of an event that differ).
+      Service User, versions of an event that differ).
     A zero row for every measure, direction and reason. -#}
 with financial_years as (
     select * from {{ ref('int_financial_years') }}
@@ -138,6 +141,13 @@ differences as (
                   and placement.event_end_date < financial_years.fy_start
                   and placement.event_end_date >= cast(financial_years.fy_start - interval 365 day as date))
                 then 'earlier placement ended before the year'
+            when compared.nhse > compared.ascw and exists (
+                select 1 from care_home_events as placement
+                where placement.council_code = compared.council_code and placement.financial_year = compared.financial_year
+                  and placement.id = compared.id
+                  and placement.event_start_date < financial_years.fy_start
+                  and placement.event_end_date between financial_years.fy_start and financial_years.fy_end)
+                then 'earlier placement ended in the year'
             else 'other'
         end as reason,
         abs(compared.ascw - compared.nhse) as admissions
@@ -163,8 +173,9 @@ grid as (
     cross join (values
         ('placement closed before the snapshot', 1),
         ('earlier placement ended before the year', 2),
-        ('age band differs by the reference date', 3),
-        ('other', 4)
+        ('earlier placement ended in the year', 3),
+        ('age band differs by the reference date', 4),
+        ('other', 5)
     ) as reasons (reason, reason_order)
 ),
 
