@@ -18,6 +18,7 @@ measures as (
         financial_years.council_code,
         financial_years.financial_year,
         measure.measure,
+        financial_years.fy_start,
         case when measure.measure = 'SALT LTS001a' then financial_years.fy_start else financial_years.fy_end end as period_start,
         financial_years.fy_end as period_end
     from financial_years
@@ -47,7 +48,7 @@ latest_submission as (
     from measures
     inner join submission_periods
         on submission_periods.council_code = measures.council_code
-       and submission_periods.reporting_period_start_date <= make_date(year(measures.period_end) - 1, 4, 1)
+       and submission_periods.reporting_period_start_date <= measures.fy_start
        and submission_periods.reporting_period_end_date >= measures.period_end
        and submission_periods.submission_month <= measures.period_end
     group by measures.council_code, measures.financial_year, measures.measure
