@@ -469,6 +469,14 @@ def dps_lot_demand(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> Publishe
     )
 
 
+def _statutory(name: str) -> Callable[[duckdb.DuckDBPyConnection, PackContext], PublishedTable]:
+    """A table of orchestration/pack/statutory.py (imported when built: it imports this module)."""
+    def build(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> PublishedTable:
+        from orchestration.pack import statutory
+        return getattr(statutory, name)(con, ctx)
+    return build
+
+
 MPS_TABLES: tuple[tuple[str, Callable[[duckdb.DuckDBPyConnection, PackContext], PublishedTable]], ...] = (
     ("care_ladder_monthly", care_ladder),
     ("provider_concentration_monthly", provider_concentration),
@@ -480,4 +488,6 @@ MPS_TABLES: tuple[tuple[str, Callable[[duckdb.DuckDBPyConnection, PackContext], 
     ("population_projections", population_projections),
     ("care_home_admissions_annual", care_home_admissions),
     ("dps_lot_demand_monthly", dps_lot_demand),
+    ("statutory_returns_annual", _statutory("statutory_returns")),
+    ("statutory_returns_reconciliation", _statutory("statutory_reconciliation")),
 )
