@@ -30,7 +30,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from .contracts import CARE_LADDER_RUNGS, PROJECTION_AGE_BANDS, RAW_SCHEMA
+from .contracts import CARE_LADDER_RUNGS, PROJECTION_AGE_BANDS, RAW_SCHEMA, REJECTS_DDL
 
 SCENARIOS_DIR = "scenarios"
 SCENARIO_SUFFIXES = (".yml", ".yaml")
@@ -239,6 +239,7 @@ def read_scenarios(landing: Path) -> ScenarioLoad:
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+    con.execute(REJECTS_DDL)
     for statement in DDL.split(";"):
         con.execute(statement)
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from orchestration.pack import benchmark, svg
+from orchestration.pack import benchmark, projections, svg
 from orchestration.pack.rounding import NOT_PUBLISHED, REVISED, published_value
 from orchestration.pack.suppression import SUPPRESSED
 from orchestration.pack.tables import AGE_ORDER, NA_NOTE, SUPPRESSION_NOTE, TIER3_RUNGS, TIER3_TOTAL, PublishedTable
@@ -297,6 +297,8 @@ def report_html(pack: Pack) -> str:
          f"the upper quartile) and their median (line), for peer groups of at least {benchmark.MIN_PEER_COUNCILS} "
          "councils; rank 1 = best. Other councils' own values are not shown.",
          benchmark.report_section(_find(tables, "benchmark"), pack.benchmark_note, pack.council_name)),
+        (projections.DEMAND_HEADING, projections.DEMAND_LEAD, projections.demand_section(pack)),
+        (projections.SCENARIO_HEADING, projections.SCENARIO_LEAD, projections.scenario_section(pack)),
     ]
     body = []
     for heading, note, content in sections:

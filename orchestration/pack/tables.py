@@ -435,6 +435,18 @@ def dps_lot_demand(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> Publishe
     )
 
 
+def demand_projection(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> PublishedTable:
+    from orchestration.pack import projections  # it builds on this module
+
+    return projections.demand_projection(con, ctx)
+
+
+def scenarios(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> PublishedTable:
+    from orchestration.pack import projections
+
+    return projections.scenarios(con, ctx)
+
+
 MPS_TABLES: tuple[tuple[str, Callable[[duckdb.DuckDBPyConnection, PackContext], PublishedTable]], ...] = (
     ("care_ladder_monthly", care_ladder),
     ("provider_concentration_monthly", provider_concentration),
@@ -446,4 +458,6 @@ MPS_TABLES: tuple[tuple[str, Callable[[duckdb.DuckDBPyConnection, PackContext], 
     ("population_projections", population_projections),
     ("care_home_admissions_annual", care_home_admissions),
     ("dps_lot_demand_monthly", dps_lot_demand),
+    ("demand_projection_annual", demand_projection),
+    ("scenario_projection_annual", scenarios),
 )
