@@ -169,7 +169,7 @@ def _all_ages_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         total = out.setdefault(key, {"projection_year": key[0], "care_ladder_rung": key[1], "age_band": ALL_AGES})
         for c in DEMAND_ADDITIVE:
             if r.get(c) is not None:
-                total[c] = total.get(c, 0) + (r[c] if not isinstance(r[c], Decimal) else r[c])
+                total[c] = total.get(c, 0) + r[c]
     for t in out.values():
         users, pop = t.get("base_service_users"), t.get("base_population")
         t["use_rate_per_1000"] = users * 1000.0 / pop if users is not None and pop else None
