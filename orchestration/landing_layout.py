@@ -22,6 +22,7 @@ from pathlib import Path
 from sources.contracts import ANNUAL_FILE_TYPES, LAS_CLD, MONTHLY_FILE_TYPES, REFERENCE_FILE_TYPES
 from sources.landing import MONTH_RE, REFERENCE_DIR
 from sources.ods import CQC_SHEETS
+from sources.scenarios import SCENARIO_SUFFIXES, SCENARIOS_DIR
 
 COUNCIL_CODE_RE = re.compile(r"^E(0[6-9]|10)\d{6}$")
 
@@ -121,7 +122,8 @@ ANNUAL_RE = [re.compile("^" + re.escape(ft.file_pattern).replace(r"\{year\}", r"
 
 def unexpected_entries(folder: Path, month: str | None = None) -> list[str]:
     """What in a council's landing folder no reader takes (so it is named, never silently
-    ignored): folders that are not `YYYY-MM` or `reference`, files beside them, and in each month
+    ignored): folders that are not `YYYY-MM`, `reference` or `scenarios`, files beside them, any file in
+    `scenarios/` that is not `.yml`/`.yaml`, and in each month
     folder (only `month`'s when given) and in `reference/` any file that is not one of the contract's
     names (a second extract such as `las_cld_2024-03 (corrected).csv`, a misnamed one). Paths
     relative to the folder, sorted."""
@@ -135,6 +137,9 @@ def unexpected_entries(folder: Path, month: str | None = None) -> list[str]:
             expected = _expected_in_month(entry.name)
             out += [f"{entry.name}/{f.name}" for f in sorted(entry.iterdir())
                     if not (f.is_file() and (f.name in expected or any(r.match(f.name) for r in ANNUAL_RE)))]
+        elif entry.is_dir() and entry.name == SCENARIOS_DIR:
+            out += [f"{entry.name}/{f.name}" for f in sorted(entry.iterdir())
+                    if not (f.is_file() and f.suffix.lower() in SCENARIO_SUFFIXES)]
         elif entry.is_dir() and entry.name == REFERENCE_DIR:
             expected = {ft.file_name() for ft in REFERENCE_FILE_TYPES}
             out += [f"{entry.name}/{f.name}" for f in sorted(entry.iterdir())

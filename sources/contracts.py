@@ -473,6 +473,27 @@ KPI_TARGETS = FileType(
     ),
 )
 
+# Age bands of the demand projection, need prevalence and scenarios (issue 28): finer than the
+# marts' 18-64 / 65+ so that the older population's growth by age is projected where it happens.
+PROJECTION_AGE_BANDS: tuple[str, ...] = ("18-64", "65-74", "75-84", "85+")
+
+PREVALENCE_RATES = FileType(
+    key="prevalence_rates",
+    file_pattern="prevalence_rates.csv",
+    scope="reference",
+    raw_table="prevalence_rates",
+    description=(
+        "The council's need prevalence rates (POPPI/PANSI-style): % of the age band's population with "
+        "the need, and the published source of each rate (or 'Illustrative ...')."
+    ),
+    columns=(
+        Column("measure", "text", not_null=True),
+        Column("age_band", "code", not_null=True),
+        Column("rate_pct", "number", not_null=True),
+        Column("source", "text", not_null=True),
+    ),
+)
+
 MONTHLY_FILE_TYPES: tuple[FileType, ...] = (
     LAS_CLD,
     CONTROCC_SERVICE_LINES,
@@ -488,6 +509,7 @@ REFERENCE_FILE_TYPES: tuple[FileType, ...] = (
     SNPP_POPULATION,
     ELEMENT_RUNG_MAP,
     KPI_TARGETS,
+    PREVALENCE_RATES,
 )
 FILE_TYPES: dict[str, FileType] = {
     ft.key: ft for ft in (*MONTHLY_FILE_TYPES, *ANNUAL_FILE_TYPES, *REFERENCE_FILE_TYPES)

@@ -49,6 +49,7 @@ from .landing import discover_months  # noqa: F401  (part of the loader API)
 from .month_checks import run_month_checks
 from .ods import CQC_SHEETS, OdsError, ods_to_csv
 from .reader import DecodedFile, read_source
+from .scenarios import ensure_tables as ensure_scenario_tables
 from .report import LOADER_CHECK_NAMES, FileLoad, LoadReport, SourceFileError, Status
 
 __all__ = [
@@ -64,14 +65,15 @@ __all__ = [
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create schema ``raw``, every raw table, ``_load_log``, ``_rejects`` and
-    ``_pseudonymisation_key`` if missing."""
+    """Create schema ``raw``, every raw table, ``_load_log``, ``_rejects``,
+    ``_pseudonymisation_key`` and the scenario tables (`sources.scenarios`) if missing."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
     for ft in FILE_TYPES.values():
         con.execute(raw_ddl(ft))
     con.execute(LOAD_LOG_DDL)
     con.execute(REJECTS_DDL)
     con.execute(KEY_FINGERPRINT_DDL)
+    ensure_scenario_tables(con)
 
 
 def _table(ft: FileType) -> str:

@@ -20,6 +20,10 @@ from dbt_helpers import run_dbt
 from orchestration.pack.tables import mart_columns
 from pipeline_helpers import Site
 from sources.contracts import FILE_TYPES
+from sources.scenarios import RAW_TABLES as SCENARIO_TABLES
+
+# every raw table a build reads: the landing files' and the scenario files'
+RAW_TABLES = (*(ft.raw_table for ft in FILE_TYPES.values()), *SCENARIO_TABLES)
 
 FIRST = "E06000023"  # the test suite's generated council (Bristol)
 SECOND = "E06000022"  # Bath and North East Somerset: its own CQC area, region and population
@@ -65,14 +69,14 @@ SECOND_COUNCIL_ROWS: dict[str, str] = {
 
 def _second_council(first: Path, dest: Path) -> None:
     """A warehouse of the second council's raw rows."""
-    assert set(SECOND_COUNCIL_ROWS) <= {ft.raw_table for ft in FILE_TYPES.values()}
+    assert set(SECOND_COUNCIL_ROWS) <= set(RAW_TABLES)
     con = duckdb.connect(str(dest))
     try:
         con.execute(f"attach '{first}' as first (read_only)")
         con.execute("create schema raw")
-        for ft in FILE_TYPES.values():
-            select = SECOND_COUNCIL_ROWS.get(ft.raw_table, f'select * from first.raw."{ft.raw_table}"')
-            con.execute(f"""create table raw."{ft.raw_table}" as
+        for table in RAW_TABLES:
+            select = SECOND_COUNCIL_ROWS.get(table, f'select * from first.raw."{table}"')
+            con.execute(f"""create table raw."{table}" as
                             select * replace ('{SECOND}' as _council) from ({select})""")
         con.execute(f"create table raw._load_log as select * replace ('{SECOND}' as council_code) from first.raw._load_log")
     finally:
@@ -85,8 +89,8 @@ def _both(first: Path, second: Path, dest: Path) -> None:
     con = duckdb.connect(str(dest))
     try:
         con.execute(f"attach '{second}' as second (read_only)")
-        for ft in FILE_TYPES.values():
-            con.execute(f'insert into raw."{ft.raw_table}" by name select * from second.raw."{ft.raw_table}"')
+        for table in RAW_TABLES:
+            con.execute(f'insert into raw."{table}" by name select * from second.raw."{table}"')
     finally:
         con.close()
 

@@ -23,6 +23,8 @@ from orchestration.partitions_key import Part
 from orchestration.progress import progress
 from sources.contracts import FILE_TYPES, REFERENCE_FILE_TYPES, FileType
 from sources.loader import load_month, load_reference
+from sources.scenarios import RAW_TABLES as SCENARIO_TABLES
+from sources.scenarios import load_scenarios
 
 SOURCE_CHECK = "source_checks"
 MONTHLY_TYPES = [ft for ft in FILE_TYPES.values() if ft.scope != "reference"]
@@ -98,8 +100,13 @@ def check_evaluations(parts: list[Part], by_part: dict[Part, list[CheckResult]])
             )
 
 
+SCENARIO_SPECS = [dg.AssetSpec(["raw", t], group_name="sources", kinds={"duckdb", "yaml"},
+                               description="The council's care-ladder shift scenarios (`scenarios/*.yml`, "
+                               "sources/scenarios.py); a rejected file is in raw._rejects.") for t in SCENARIO_TABLES]
+
+
 @dg.multi_asset(
-    specs=[_spec(ft) for ft in REFERENCE_FILE_TYPES],
+    specs=[*(_spec(ft) for ft in REFERENCE_FILE_TYPES), *SCENARIO_SPECS],
     name="reference_files",
     pool=POOL,
     description="Load each council's `reference/` folder into `raw` (files unchanged since their last "
@@ -112,11 +119,17 @@ def reference_files(context: dg.AssetExecutionContext, landing: LandingResource,
         for council in councils:
             report = load_reference(con, council.folder, council=council.code)
             progress("load", f"{council.code} reference files: {_summarise(report)}")
+            scenarios = load_scenarios(con, council.folder, council=council.code)
+            if scenarios.scenarios or scenarios.problems:
+                progress("load", f"{council.code} scenarios: {len(scenarios.scenarios)} loaded"
+                         + "".join(f"; rejected {p}" for p in scenarios.problems))
             for f in report.files:
                 rows[f.file_type] += f.rows_loaded
     for ft in REFERENCE_FILE_TYPES:
         yield dg.MaterializeResult(asset_key=raw_asset_key(ft), metadata={
             "councils": len(councils), "rows_loaded_this_run": rows.get(ft.key, 0)})
+    for spec in SCENARIO_SPECS:
+        yield dg.MaterializeResult(asset_key=spec.key, metadata={"councils": len(councils)})
 
 
 @dg.multi_asset(

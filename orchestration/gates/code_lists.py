@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sources.contracts import CARE_LADDER_RUNGS
+from sources.contracts import CARE_LADDER_RUNGS, PROJECTION_AGE_BANDS
 
 
 @dataclass(frozen=True)
@@ -411,6 +411,7 @@ CARE_LADDER_RUNG = CodeList(
     "Care Ladder Rung", tuple(CARE_LADDER_RUNGS), blocking=True, case_sensitive=True
 )
 KPI_DIRECTION = CodeList("direction", ("higher_is_better", "lower_is_better"), blocking=True)
+PROJECTION_AGE_BAND = CodeList("projection age band", PROJECTION_AGE_BANDS, blocking=True)
 
 # (file type key, column) -> code list.  Columns of kind "code" not named here are free text to
 # the gates (for example the ONS geography codes, checked by pattern instead).
@@ -447,6 +448,7 @@ FIELD_CODE_LISTS: dict[tuple[str, str], CodeList] = {
     ("ascs_responses", "Support Setting"): ASCS_SETTING,
     ("element_rung_map", "Care Ladder Rung"): CARE_LADDER_RUNG,
     ("kpi_targets", "direction"): KPI_DIRECTION,
+    ("prevalence_rates", "age_band"): PROJECTION_AGE_BAND,
 }
 
 

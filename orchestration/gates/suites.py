@@ -43,6 +43,7 @@ EXAMPLE_ID_COLUMNS: dict[str, tuple[str, ...]] = {
     "ascs_responses": ("Respondent ID",),
     "element_rung_map": ("Element Code",),
     "kpi_targets": ("kpi_code",),
+    "prevalence_rates": ("measure", "age_band"),
     "census_ts007a": ("geography code",),
     "census_ts038": ("geography code",),
     "mye_population": ("GEOGRAPHY_CODE", "DATE_NAME", "C_AGE_NAME"),
@@ -114,6 +115,7 @@ RANGES: dict[str, tuple[tuple[str, float, Any, str, str], ...]] = {
     ),
     "mye_population": (("OBS_VALUE", 0, 100_000_000, "ERROR", "OBS_VALUE is negative"),),
     "snpp_population": (("population", 0, 100_000_000, "ERROR", "population is negative"),),
+    "prevalence_rates": (("rate_pct", 0, 100, "ERROR", "rate_pct is not a percentage 0-100"),),
 }
 # (check-name columns -> suite JSON) uniqueness etc. run in SQL: documented in suite meta
 SQL_CHECKS: dict[str, tuple[str, ...]] = {
@@ -125,6 +127,7 @@ SQL_CHECKS: dict[str, tuple[str, ...]] = {
     ),
     "cqc_hsca_active_locations": ("unique:Location ID (within the file)",),
     "element_rung_map": ("unique:Element Code",),
+    "prevalence_rates": ("unique:measure + age_band",),
 }
 COMMON_SQL_CHECKS = ("column_types (raw table columns typed as RAW_TYPES)",)
 MONTHLY_SQL_CHECKS = (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING
 
-from orchestration.pack import benchmark, report_charts, report_mps, report_trends, statutory, svg
+from orchestration.pack import benchmark, report_charts, report_mps, report_trends, projections, statutory, svg
 from orchestration.pack.report_format import display, empty, figures_behind, find
 from orchestration.pack.tables import TIER3_RUNGS, PublishedTable
 
@@ -201,6 +201,10 @@ SECTIONS: list[Section] = [
             "The council's value (dot) against the middle half of its peer councils' values (box, from the lower to "
             f"the upper quartile) and their median (line), for peer groups of at least {benchmark.MIN_PEER_COUNCILS} "
             "councils; rank 1 = best. Other councils' own values are not shown.", _benchmark, ("benchmark",)),
+    Section("demand", projections.DEMAND_HEADING, projections.DEMAND_LEAD, projections.demand_section,
+            ("demand_projection",)),
+    Section("scenarios", projections.SCENARIO_HEADING, projections.SCENARIO_LEAD, projections.scenario_section,
+            ("scenarios",)),
     Section("statutory", "Statutory returns preview: NHS England's CLD method and ours",
             "SALT LTS001a/b and ASCOF 2B/2C computed the way NHS England computes them from Client Level Data, beside "
             "ours; then why the ASCOF figures differ (admissions counted by one method and not the other, by reason). "

@@ -6,6 +6,7 @@ Every builder returns a `PublishedTable` whose rows are already suppressed (hidd
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -469,11 +470,11 @@ def dps_lot_demand(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> Publishe
     )
 
 
-def _statutory(name: str) -> Callable[[duckdb.DuckDBPyConnection, PackContext], PublishedTable]:
-    """A table of orchestration/pack/statutory.py (imported when built: it imports this module)."""
+def _built_in(module: str, name: str) -> Callable[[duckdb.DuckDBPyConnection, PackContext], PublishedTable]:
+    """A table built by `orchestration.pack.<module>.<name>` (statutory.py, projections.py), imported when
+    the table is built: those modules import this one."""
     def build(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> PublishedTable:
-        from orchestration.pack import statutory
-        return getattr(statutory, name)(con, ctx)
+        return getattr(importlib.import_module(f"orchestration.pack.{module}"), name)(con, ctx)
     return build
 
 
@@ -488,6 +489,8 @@ MPS_TABLES: tuple[tuple[str, Callable[[duckdb.DuckDBPyConnection, PackContext], 
     ("population_projections", population_projections),
     ("care_home_admissions_annual", care_home_admissions),
     ("dps_lot_demand_monthly", dps_lot_demand),
-    ("statutory_returns_annual", _statutory("statutory_returns")),
-    ("statutory_returns_reconciliation", _statutory("statutory_reconciliation")),
+    ("statutory_returns_annual", _built_in("statutory", "statutory_returns")),
+    ("statutory_returns_reconciliation", _built_in("statutory", "statutory_reconciliation")),
+    ("demand_projection_annual", _built_in("projections", "demand_projection")),
+    ("scenario_projection_annual", _built_in("projections", "scenarios")),
 )

@@ -16,7 +16,9 @@ import numpy as np
 
 from sources.contracts import (ASCS_RESPONSES, CENSUS_TS007A, CENSUS_TS038, CONTROCC_PAYMENTS,
                                CONTROCC_SERVICE_LINES, CQC_HSCA_ACTIVE_LOCATIONS, CQC_LATEST_RATINGS,
-                               ELEMENT_RUNG_MAP, KPI_TARGETS, LAS_CLD, MYE_POPULATION, SNPP_POPULATION)
+                               ELEMENT_RUNG_MAP, KPI_TARGETS, LAS_CLD, MYE_POPULATION, PREVALENCE_RATES,
+                               SNPP_POPULATION)
+from sources.scenarios import SCENARIOS_DIR
 
 from . import ons
 from .calibration import load_targets, reference_dir
@@ -24,6 +26,7 @@ from .caseload import Builder
 from .cqc import CqcWriter
 from .extracts import CldWriter, ControccWriter
 from .geography import LocalAuthority, authority, councils_for_run
+from .projections import prevalence_rows, scenario_files
 from .rungs import ELEMENT_MAP
 from .survey import survey_rows
 from .timeline import add_months, first_day, last_day, month_label, month_list, parse_month
@@ -105,7 +108,7 @@ def _clear(out: Path) -> None:
     if not out.exists():
         return
     for child in out.iterdir():
-        if child.is_dir() and (_MONTH_DIR.match(child.name) or child.name == "reference"):
+        if child.is_dir() and (_MONTH_DIR.match(child.name) or child.name in ("reference", SCENARIOS_DIR)):
             shutil.rmtree(child)
 
 
@@ -140,6 +143,11 @@ def generate_council(la: LocalAuthority, out: Path, months: int, end_month: str,
     put(ref / ELEMENT_RUNG_MAP.file_name(), ELEMENT_RUNG_MAP.column_names, [list(r) for r in ELEMENT_MAP],
         "element_rung_map")
     put(ref / KPI_TARGETS.file_name(), KPI_TARGETS.column_names, _kpi_rows(reference), "kpi_targets")
+    put(ref / PREVALENCE_RATES.file_name(), PREVALENCE_RATES.column_names, prevalence_rows(), "prevalence_rates")
+    (out / SCENARIOS_DIR).mkdir(parents=True, exist_ok=True)
+    for name, text in scenario_files(from_year=end[0] + 1).items():
+        (out / SCENARIOS_DIR / name).write_text(text, encoding="utf-8")
+        summary.files += 1
 
     state = _MonthWriter(la, caseload, builder.market.locations, add_months(end, -11), month_seq[0], out, bom)
     chunks = _chunks(month_seq, workers)
