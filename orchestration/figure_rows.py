@@ -104,8 +104,8 @@ def kpi(row: dict[str, Any]) -> Query:
     lines of those people active at the snapshot as numerator); the first Request of each person in
     the 12 months (CONTACT_TO_TIER3: numerator when converted); the service lines active at the
     snapshot at a CQC location and that location's chosen Overall rating row (CQC_GOOD_OR_BETTER);
-    the survey responses of the survey year in force in the age band (FEEL_SAFE,
-    CONTROL_DAILY_LIFE: the figure is their weighted ASCOF score)."""
+    the survey responses of the survey year in force in the age band that answered the question
+    (FEEL_SAFE, CONTROL_DAILY_LIFE: weighted; numerator the positive answers)."""
     code = row["kpi_code"]
     params = _params(row, "age_band")
     if code in ("LTC_USERS", "LTC_AT_HOME"):
@@ -169,11 +169,14 @@ def kpi(row: dict[str, Any]) -> Query:
         order by file, line
         """, params
     if code in ("FEEL_SAFE", "CONTROL_DAILY_LIFE"):
-        return """
-        select r.source_file as file, r.source_line as line, 'survey response' as role,
-               r.respondent_id, r.survey_year, r.weight
+        # as int_ascs_ascof_yearly: respondents who answered the question, weighted
+        answer, yes = ("q7b", "r.q7b = 1") if code == "FEEL_SAFE" else ("q3a", "r.q3a in (1, 2)")
+        return f"""
+        select r.source_file as file, r.source_line as line,
+               case when {yes} then 'numerator, denominator' else 'denominator' end as role,
+               r.respondent_id, r.survey_year, r.{answer} as answer, r.weight
         from staging.stg_ascs__responses as r
-        where r.council_code = $council and r.age_band = $age_band
+        where r.council_code = $council and r.age_band = $age_band and r.{answer} is not null
           and r.survey_year = (select max(survey_year) from intermediate.int_ascs_ascof_yearly as a
                                where a.council_code = $council and a.survey_year <= year(cast($month as date)))
         order by file, line

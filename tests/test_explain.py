@@ -116,10 +116,11 @@ def test_kpi_rows_are_exactly_the_records_of_each_figure(con: duckdb.DuckDBPyCon
             assert len({r["cqc_location_id"] for r in lines if r["role"] == "location used"}) == len(ratings)
             assert len(ratings) == (row["denominator"] or 0), row
             assert len([r for r in ratings if "numerator" in r["role"]]) == (row["numerator"] or 0), row
-        else:  # survey KPIs: the responses of the year in force in the band
-            assert bool(lines) == (row["denominator"] is not None), row
+        else:  # survey KPIs: weighted responses of the year in force that answered the question
+            assert sum(r["weight"] for r in num) == pytest.approx(row["numerator"] or 0), row
+            assert sum(r["weight"] for r in den) == pytest.approx(row["denominator"] or 0), row
         seen.add(code) if lines else None
-    assert {"LTC_USERS", "LTC_AT_HOME", "AVG_WEEKLY_COST", "CQC_GOOD_OR_BETTER"} <= seen
+    assert {"LTC_USERS", "LTC_AT_HOME", "AVG_WEEKLY_COST", "CQC_GOOD_OR_BETTER", "FEEL_SAFE"} <= seen
 
 
 def test_the_command_prints_models_files_and_rows(built: tuple[Path, Path], capsys: pytest.CaptureFixture) -> None:

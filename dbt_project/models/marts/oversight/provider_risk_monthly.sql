@@ -45,9 +45,14 @@ provider_months as (
     group by 1, 2, 3
 ),
 
+first_months as (
+    select council_code, min(month) as first_month from months group by 1
+),
+
 -- payments of the month's payment file (paid, not held or reversed) and whether a commitment
 -- backs each: a service line of the council with that Service Agreement ID / Line No, the same
--- Supplier ID, active on at least one day of the period paid
+-- Supplier ID, active on at least one day of the period paid. A period that ended before the
+-- council's first loaded month is not judged (the lines of then were never loaded).
 month_payments as (
     select
         payments.council_code,
@@ -63,7 +68,10 @@ month_payments as (
               and (lines.end_date is null or lines.end_date >= payments.period_start_date)
         )                                                                        as matched
     from payments
+    inner join first_months
+        on first_months.council_code = payments.council_code
     where payments.payment_status = 'Paid'
+      and payments.period_end_date >= first_months.first_month
 ),
 
 unmatched_payments as (
