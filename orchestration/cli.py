@@ -4,6 +4,7 @@
     ascw refresh-region (--month YYYY-MM | --all) --landing-root DIR --warehouse FILE --exports DIR [--wait]
     ascw republish --month YYYY-MM --reason TEXT [--council CODE] --warehouse FILE --exports DIR [--wait]
     ascw demo [--seed N] [--months N] [--regenerate]
+    ascw explain --warehouse FILE --month YYYY-MM --table MART [--where COLUMN=VALUE ...] [--dbt-manifest FILE]
     ascw docs
     ascw ui   (the Dagster UI and daemon on the warehouse's instance: `make dev`)
 

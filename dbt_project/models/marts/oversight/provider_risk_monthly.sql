@@ -255,7 +255,9 @@ closures as (
 
 provider_closures as (
     select roster.council_code, roster.month, roster.provider_key,
-           string_agg(distinct closures.location_id || ' (' || strftime(closures.month, '%Y-%m') || ')', ', ') as detail
+           -- ordered: the same rows give the same text (a rerun, another council's build)
+           string_agg(distinct closures.location_id || ' (' || strftime(closures.month, '%Y-%m') || ')', ', '
+                      order by closures.location_id || ' (' || strftime(closures.month, '%Y-%m') || ')') as detail
     from roster
     left join cqc_providers
         on cqc_providers.council_code = roster.council_code
