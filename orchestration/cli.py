@@ -4,6 +4,7 @@
     ascw refresh-region (--month YYYY-MM | --all) --landing-root DIR --warehouse FILE --exports DIR [--wait]
     ascw republish --month YYYY-MM --reason TEXT [--council CODE] --warehouse FILE --exports DIR [--wait]
     ascw demo [--seed N] [--months N] [--regenerate]
+    ascw explain --warehouse FILE --month YYYY-MM --table MART [--where COLUMN=VALUE ...] [--dbt-manifest FILE]
     ascw docs
     ascw ui   (the Dagster UI and daemon on the warehouse's instance: `make dev`)
 
@@ -88,6 +89,15 @@ def _parser() -> argparse.ArgumentParser:
     u = sub.add_parser("ui", help="the Dagster UI and daemon on the warehouse's instance (make dev)")
     paths(u)
     u.add_argument("--port", type=int, default=3000)
+
+    x = sub.add_parser("explain", help="where a mart's figures come from: dbt models, source files, source rows")
+    x.add_argument("--warehouse", type=Path, default=s.warehouse, help="DuckDB file [ASCW_WAREHOUSE]")
+    x.add_argument("--month", required=True, help="YYYY-MM")
+    x.add_argument("--table", required=True, help="a mart, e.g. care_ladder_monthly")
+    x.add_argument("--where", action="append", default=[], metavar="COLUMN=VALUE",
+                   help="keep the mart rows whose column (as text) is value; repeatable")
+    x.add_argument("--dbt-manifest", type=Path, default=None,
+                   help="dbt manifest.json (default: the project's, parsed again when the project changed)")
 
     d = sub.add_parser("demo", help="generate the demo council and refresh every month")
     d.add_argument("--seed", type=int, default=42)
@@ -472,8 +482,47 @@ def ui(settings: Settings, port: int) -> int:
                             "-p", str(port)], cwd=PROJECT_ROOT, env=env)
 
 
+def explain(args: argparse.Namespace) -> int:
+    """`ascw explain`: prints orchestration/explain.py's report; read-only on the warehouse."""
+    import duckdb
+
+    from orchestration.explain import ExplainError, explain as report, parse_where, read_manifest
+
+    try:
+        parse_month(args.month)
+        where = parse_where(args.where)
+    except ValueError as exc:
+        print(f"ascw: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    manifest_path = args.dbt_manifest
+    if manifest_path is None:
+        from orchestration.dbt_manifest import ensure_manifest
+        from orchestration.defs.resources import dbt_project
+
+        ensure_manifest(dbt_project)
+        manifest_path = dbt_project.manifest_path
+    if not args.warehouse.is_file():
+        print(f"ascw: no warehouse at {args.warehouse}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        con = duckdb.connect(str(args.warehouse), read_only=True)
+    except duckdb.IOException as exc:
+        print(f"ascw: the warehouse is being written (a refresh holds it): {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    try:
+        print("\n".join(report(con, read_manifest(manifest_path), args.table, args.month, where)))
+    except ExplainError as exc:
+        print(f"ascw: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        con.close()
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "explain":
+        return explain(args)
     month = None
     if args.command in ("refresh", "refresh-region"):
         try:

@@ -28,9 +28,9 @@ class Site:
         (dest / "warehouse").mkdir()
         shutil.copymode(self.warehouse.parent, dest / "warehouse")  # as `cp -a` of the folder would
         shutil.copy2(self.warehouse, dest / "warehouse" / self.warehouse.name)
-        reports = self.warehouse.parent / "dq_reports"  # the warehouse's data-quality reports go with it
-        if reports.is_dir():
-            shutil.copytree(reports, dest / "warehouse" / "dq_reports")
+        for folder in ("dq_reports", "oversight"):  # the warehouse's DQ reports and oversight pages go with it
+            if (self.warehouse.parent / folder).is_dir():
+                shutil.copytree(self.warehouse.parent / folder, dest / "warehouse" / folder)
         # The warehouse's saved dbt parse is not copied: dbt would not reuse it, as the profile
         # written beside the copy names another path (dbt's partial parse hashes the connection).
         return Site(dest / "landing", dest / "warehouse" / self.warehouse.name, dest / "exports")

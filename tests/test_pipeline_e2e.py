@@ -242,3 +242,48 @@ def test_the_warehouse_and_the_data_quality_reports_are_readable_by_their_owner_
     reports = sorted((waiting_site.warehouse.parent / "dq_reports").rglob("*.html"))
     assert [p.stem for p in reports] == MONTHS[:-1]
     assert {mode(p) for p in reports} == {0o600}
+
+
+def test_the_oversight_page_is_beside_the_dq_reports_owner_only_and_never_exported(published_site: Site) -> None:
+    """Issue 28: the internal market-oversight register of each council-month (the refresh's
+    publication step writes it) is in `<warehouse dir>/oversight/<council>/YYYY-MM.html`, 0600,
+    lists every provider of marts.provider_risk_monthly in rank order, and is nowhere in exports."""
+    import stat
+
+    council = json.loads((published_site.exports / MONTHS[-1] / "manifest.json").read_text())["council"]
+    pages = sorted((published_site.warehouse.parent / "oversight").rglob("*.html"))
+    assert [(p.parent.name, p.stem) for p in pages] == [(council, m) for m in MONTHS]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in pages} == {0o600}
+    with duckdb.connect(str(published_site.warehouse), read_only=True) as con:
+        keys = [r[0] for r in con.execute(
+            "select provider_key from marts.provider_risk_monthly where month = ? order by rank",
+            [MONTHS[-1] + "-01"]).fetchall()]
+    page = pages[-1].read_text(encoding="utf-8")
+    assert keys and "INTERNAL - not published" in page
+    cells = [page.index(f"<td>{k}</td>") for k in keys]
+    assert cells == sorted(cells)  # the ranked register, every provider
+    exported = [p for p in published_site.exports.rglob("*") if p.is_file()]
+    assert not [p for p in exported if "oversight" in p.name.lower() or "provider_risk" in p.name.lower()]
+    assert not [p for p in exported if p.suffix in (".html", ".csv", ".json")
+                and ("Market oversight" in p.read_text(encoding="utf-8", errors="replace")
+                     or "provider_risk" in p.read_text(encoding="utf-8", errors="replace"))]
+
+
+def test_each_manifest_lists_every_source_file_with_sha256_and_rows_loaded_and_rejected(published_site: Site) -> None:
+    """Issue 28: `source_files` of each published manifest names every file of the council-month
+    (with the reference files in force): its SHA-256 is the landing file's, rows_loaded the raw rows
+    from it, rows_rejected the lines raw._rejects holds for it."""
+    import hashlib
+
+    with duckdb.connect(str(published_site.warehouse), read_only=True) as con:
+        for m in MONTHS:
+            manifest = json.loads((published_site.exports / m / "manifest.json").read_text())
+            listed = {f["file"]: f for f in manifest["source_files"]}
+            month_files = {p.name for p in (published_site.landing / m).iterdir() if p.is_file()}
+            assert month_files <= set(listed), month_files - set(listed)
+            for name in month_files:
+                entry = listed[name]
+                assert entry["sha256"] == hashlib.sha256((published_site.landing / m / name).read_bytes()).hexdigest()
+                raw = con.execute(f'select count(*) from raw."{entry["file_type"]}" where _file = ?', [name]).fetchone()[0]
+                rejected = con.execute("select count(distinct line) from raw._rejects where file = ?", [name]).fetchone()[0]
+                assert (entry["rows_loaded"], entry["rows_rejected"]) == (raw, rejected), name

@@ -2,7 +2,8 @@
 
 One step per run, over every council-month of it: the cross-source reconciliation checks, the
 decision from EVERY check recorded for the council-month in `audit.check_results` (source gates,
-dbt tests, reconciliation: never the run status), the data-quality report; then, once every
+dbt tests, reconciliation: never the run status), the data-quality report and the internal
+market-oversight page (orchestration/oversight.py); then, once every
 council-month is decided, for each one not blocked, the pack published atomically to `<exports>/YYYY-MM/` (or
 `<exports>/<council>/YYYY-MM/`; a published month is never rewritten).
 
@@ -13,7 +14,6 @@ every other council-month has been published, so the run reads as failed while t
 council-months are out. They are evaluated in the step that publishes: a blocking check in an
 earlier step would stop the publication of every council of the run.
 """
-import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -28,7 +28,8 @@ from orchestration.defs.warehouse import warehouse_models
 from orchestration.gates import load_gate_config, record_results, render_report_html, run_reconciliation_checks, summary_for_manifest
 from orchestration.gates.results import CheckResult, load_results
 from orchestration.pack import AlreadyPublished, publish_month
-from orchestration.pack.atomic import remove_stale_temp_dirs
+from orchestration.pack.atomic import remove_stale_temp_dirs, write_private
+from orchestration.oversight import oversight_path, register_rows, render_oversight_html
 from orchestration.pack.manifest import source_files
 from orchestration.partitions_key import Part
 from orchestration.progress import progress
@@ -68,17 +69,6 @@ def gate_evaluations(part: Part, results: Iterable[CheckResult], reconciliation:
             severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
             metadata={"checks_run": len(rs), "failed": len(failed), "failures": dg.MetadataValue.md(failures_md(rs))},
         )
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write a file readable by its owner only (a DQ report names pseudonymised people), atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(tmp, 0o600)
-    tmp.replace(path)
 
 
 def dq_report_path(warehouse: WarehouseResource, part: Part) -> Path:
@@ -122,6 +112,9 @@ def publication(context: dg.AssetExecutionContext, landing: LandingResource, war
             record_decision(con, decision)
             report = dq_report_path(warehouse, part)
             write_private(report, render_report_html(results, part))
+            # internal market-oversight page beside the DQ reports (never in exports/)
+            write_private(oversight_path(warehouse.side_dir, part.council, part.month), render_oversight_html(
+                register_rows(con, part.council, part.month), part.council, part.month, decision.blocked))
             evaluations += gate_evaluations(part, results, {r.name for r in recon})
             if decision.blocked:
                 blocked[part.partition_key] = decision.reasons[0]

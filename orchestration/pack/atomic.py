@@ -16,6 +16,18 @@ class AlreadyPublished(Exception):
     """The month's folder exists: a published pack is never overwritten."""
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write a file readable by its owner only (a DQ report names pseudonymised people; the
+    oversight page judges providers), atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)
+
+
 def write_bytes_durable(path: Path, data: bytes) -> None:
     """Write a file and fsync it (an OSError such as ENOSPC propagates)."""
     with open(path, "xb") as fh:
