@@ -15,6 +15,7 @@ from orchestration.pack import atomic, revisions
 from orchestration.pack.atomic import AlreadyPublished, staged_folder
 from orchestration.pack.benchmark import benchmark_table
 from orchestration.pack.csv_writer import table_csv
+from orchestration.pack.kpi_definitions import definitions_table
 from orchestration.pack.kpis import kpi_month, kpi_series
 from orchestration.pack.manifest import manifest_bytes
 from orchestration.pack.report import report_html
@@ -47,6 +48,8 @@ class Pack:
     revisions: list[dict[str, Any]] = field(default_factory=list)
     left_out: list[dict[str, Any]] = field(default_factory=list)
     reissue: dict[str, Any] | None = None
+    # The KPI pack's Definitions sheet (kpi_definitions.py): definition, source, direction, targets.
+    kpi_definitions: PublishedTable | None = None
 
 
 def pack_month(month: str) -> dt.date:
@@ -78,7 +81,8 @@ def build_pack(con: duckdb.DuckDBPyConnection, ctx: PackContext, *, version: int
     if benchmark is not None:
         mps.append(benchmark)
     return Pack(ctx, KNOWN_AREAS.get(ctx.council, ctx.council), month_kpis, series, mps,
-                unavailable, benchmark_note, version=version, revisions=found, left_out=left_out)
+                unavailable, benchmark_note, version=version, revisions=found, left_out=left_out,
+                kpi_definitions=definitions_table(con, ctx))
 
 
 def render_files(pack: Pack) -> dict[str, bytes]:
@@ -89,9 +93,11 @@ def render_files(pack: Pack) -> dict[str, bytes]:
     policy = revision_notes(pack)
     files: dict[str, bytes] = {
         "kpi_pack.xlsx": workbook_bytes(
-            f"Adult Social Care KPI pack, {ctx.period_label}", [pack.kpi_month, pack.kpi_series], ctx,
+            f"Adult Social Care KPI pack, {ctx.period_label}",
+            [pack.kpi_month, pack.kpi_series, *([pack.kpi_definitions] if pack.kpi_definitions else [])], ctx,
             council_name=pack.council_name,
-            notes=["Sheet KPIs: the month, with targets and RAG. Sheet Trend: every month up to this one.", *policy]),
+            notes=["Sheet KPIs: the month, with targets and RAG. Sheet Trend: every month up to this one. "
+                   "Sheet Definitions: what each KPI counts, its source, direction and targets.", *policy]),
         "kpi_monthly.csv": table_csv(pack.kpi_series),
         "mps_tables.xlsx": workbook_bytes(
             f"Market Position Statement tables, {ctx.period_label}", pack.mps, ctx,
