@@ -5,6 +5,7 @@
     ascw republish --month YYYY-MM --reason TEXT [--council CODE] --warehouse FILE --exports DIR [--wait]
     ascw demo [--seed N] [--months N] [--regenerate]
     ascw docs
+    ascw sql [--parquet] [--csv] [-c SQL] [FILE.sql ...]   (read-only SQL on the marts: sql_shell.py)
     ascw ui   (the Dagster UI and daemon on the warehouse's instance: `make dev`)
 
 Every flag has an environment-variable default (ASCW_MONTH = YYYY-MM or `all`, ASCW_LANDING,
@@ -84,6 +85,11 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("docs", help="generate the browsable dbt catalogue of every model and column")
     paths(c)
+
+    q = sub.add_parser("sql", help="SQL on the marts: the warehouse read-only, or its Parquet copy (--parquet)")
+    from orchestration.sql_shell import add_arguments
+
+    add_arguments(q, s.warehouse)
 
     u = sub.add_parser("ui", help="the Dagster UI and daemon on the warehouse's instance (make dev)")
     paths(u)
@@ -483,6 +489,10 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as exc:
             print(f"ascw: {exc}", file=sys.stderr)
             return EXIT_USAGE
+    if args.command == "sql":
+        from orchestration.sql_shell import main as sql
+
+        return sql(args)
     base = load_settings().with_overrides(warehouse=args.warehouse.resolve(), exports=args.exports.resolve())
     if args.command == "republish":
         return republish(base, args.month, args.reason, (args.council or "").strip().upper() or None, wait=args.wait)
