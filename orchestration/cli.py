@@ -435,7 +435,29 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
     if args.regenerate or not any(settings.landing.glob("20??-??")):
         progress("generate", f"demo council ({args.months} months, seed {args.seed}) -> {settings.landing}")
         generate(["--out", str(settings.landing), "--months", str(args.months), "--seed", str(args.seed), "-q"])
-    return refresh(settings, None)
+    code = refresh(settings, None)
+    print(demo_announcement(settings.exports, settings.warehouse))
+    return code
+
+
+def demo_announcement(exports: Path, warehouse: Path) -> str:
+    """Where the demo's packs are and how to open them (the first and the latest month's)."""
+    packs = sorted(p for p in exports.glob("20??-??") if (p / "report.html").is_file()) if exports.is_dir() else []
+    if not packs:
+        return f"\nNo pack was published in {exports}: the summary above says why."
+    first, last = packs[0], packs[-1]
+    return "\n".join([
+        "",
+        f"Published {len(packs)} monthly pack(s) in {exports}: the first {first.name}, the latest {last.name}.",
+        f"  Latest pack:   {last}",
+        f"  Open its report in a browser: {last / 'report.html'}",
+        "    (xdg-open on Linux, open on macOS, start on Windows; or paste file://"
+        f"{(last / 'report.html').as_posix()} in the address bar)",
+        f"  Its tables in Excel: {last / 'mps_tables.xlsx'} and {last / 'kpi_pack.xlsx'} (CSV files beside them)",
+        f"  First pack:    {first}",
+        f"  SQL on the marts: .venv/bin/ascw sql  (the warehouse {warehouse}, read-only; README, For analysts)",
+        "  The Dagster UI on the runs: make dev",
+    ])
 
 
 def docs(settings: Settings) -> int:
