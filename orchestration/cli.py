@@ -24,6 +24,7 @@ import argparse
 import atexit
 import os
 import sys
+import threading
 from datetime import datetime
 from pathlib import Path
 from collections.abc import Callable
@@ -433,11 +434,37 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
     from sources.generator.cli import main as generate
 
     if args.regenerate or not any(settings.landing.glob("20??-??")):
+        parsing = _parse_in_background()  # a fresh clone's `dbt parse` (a subprocess) beside the generator
         progress("generate", f"demo council ({args.months} months, seed {args.seed}) -> {settings.landing}")
         generate(["--out", str(settings.landing), "--months", str(args.months), "--seed", str(args.seed), "-q"])
+        parsing.join()
     code = refresh(settings, None)
     print(demo_announcement(settings.exports, settings.warehouse))
     return code
+
+
+def _parse_in_background() -> threading.Thread:
+    """`ensure_manifest` in a thread: the parse is a `dbt parse` subprocess, so on a fresh clone it
+    runs on the other core while the generator writes the landing (the refresh then finds the
+    manifest current; a parse that failed here is run, and reported, by the refresh again)."""
+    # Imported here, not in the thread: two threads importing the same modules can deadlock
+    # (Python then raises in one of them); the refresh imports these anyway.
+    from dagster_dbt import DbtCliResource  # noqa: F401 - what `dbt_manifest.parse` imports
+
+    from orchestration.dbt_manifest import ensure_manifest
+    from orchestration.defs.resources import dbt_project
+    from orchestration.progress import progress
+
+    def work() -> None:
+        try:
+            if ensure_manifest(dbt_project):
+                progress("dbt", "parsed the dbt project (first run, or its files changed), beside the generator")
+        except Exception:  # noqa: BLE001 - the refresh parses again and reports
+            pass
+
+    thread = threading.Thread(target=work, name="dbt-parse", daemon=True)
+    thread.start()
+    return thread
 
 
 def demo_announcement(exports: Path, warehouse: Path) -> str:
