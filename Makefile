@@ -22,9 +22,9 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 # 13 months (a whole financial year, 2023/24, and the month before it, so the annual tables have a
-# final year and the 12-month KPIs a full window) publish the first pack within ~3 minutes of a
-# fresh clone on 2 cores, install included (docs/BENCHMARKS.md); `make demo DEMO_MONTHS=36` (or
-# `ascw demo`, 36 by default) gives three financial years.
+# final year and the 12-month KPIs a full window): 35% less CPU than 36 months (~5 min on a fresh
+# clone of the shared 2-core machine, install included, against ~10; docs/BENCHMARKS.md);
+# `make demo DEMO_MONTHS=36` (or `ascw demo`, 36 by default) gives three financial years.
 DEMO_MONTHS ?= 13
 
 demo: $(BIN)/.installed
