@@ -6,6 +6,7 @@
     ascw demo [--seed N] [--months N] [--regenerate]
     ascw explain --warehouse FILE --month YYYY-MM --table MART [--where COLUMN=VALUE ...] [--dbt-manifest FILE]
     ascw docs
+    ascw sql [--parquet] [--csv] [-c SQL] [FILE.sql ...]   (read-only SQL on the marts: sql_shell.py)
     ascw ui   (the Dagster UI and daemon on the warehouse's instance: `make dev`)
 
 Every flag has an environment-variable default (ASCW_MONTH = YYYY-MM or `all`, ASCW_LANDING,
@@ -24,6 +25,7 @@ import argparse
 import atexit
 import os
 import sys
+import threading
 from datetime import datetime
 from pathlib import Path
 from collections.abc import Callable
@@ -85,6 +87,11 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("docs", help="generate the browsable dbt catalogue of every model and column")
     paths(c)
+
+    q = sub.add_parser("sql", help="SQL on the marts: the warehouse read-only, or its Parquet copy (--parquet)")
+    from orchestration.sql_shell import add_arguments
+
+    add_arguments(q, s.warehouse)
 
     u = sub.add_parser("ui", help="the Dagster UI and daemon on the warehouse's instance (make dev)")
     paths(u)
@@ -437,9 +444,57 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
     from sources.generator.cli import main as generate
 
     if args.regenerate or not any(settings.landing.glob("20??-??")):
+        parsing = _parse_in_background()  # a fresh clone's `dbt parse` (a subprocess) beside the generator
         progress("generate", f"demo council ({args.months} months, seed {args.seed}) -> {settings.landing}")
         generate(["--out", str(settings.landing), "--months", str(args.months), "--seed", str(args.seed), "-q"])
-    return refresh(settings, None)
+        parsing.join()
+    code = refresh(settings, None)
+    print(demo_announcement(settings.exports, settings.warehouse))
+    return code
+
+
+def _parse_in_background() -> threading.Thread:
+    """`ensure_manifest` in a thread: the parse is a `dbt parse` subprocess, so on a fresh clone it
+    runs on the other core while the generator writes the landing (the refresh then finds the
+    manifest current; a parse that failed here is run, and reported, by the refresh again)."""
+    # Imported here, not in the thread: two threads importing the same modules can deadlock
+    # (Python then raises in one of them); the refresh imports these anyway.
+    from dagster_dbt import DbtCliResource  # noqa: F401 - what `dbt_manifest.parse` imports
+
+    from orchestration.dbt_manifest import ensure_manifest
+    from orchestration.defs.resources import dbt_project
+    from orchestration.progress import progress
+
+    def work() -> None:
+        try:
+            if ensure_manifest(dbt_project):
+                progress("dbt", "parsed the dbt project (first run, or its files changed), beside the generator")
+        except Exception:  # noqa: BLE001 - the refresh parses again and reports
+            pass
+
+    thread = threading.Thread(target=work, name="dbt-parse", daemon=True)
+    thread.start()
+    return thread
+
+
+def demo_announcement(exports: Path, warehouse: Path) -> str:
+    """Where the demo's packs are and how to open them (the first and the latest month's)."""
+    packs = sorted(p for p in exports.glob("20??-??") if (p / "report.html").is_file()) if exports.is_dir() else []
+    if not packs:
+        return f"\nNo pack was published in {exports}: the summary above says why."
+    first, last = packs[0], packs[-1]
+    return "\n".join([
+        "",
+        f"Published {len(packs)} monthly pack(s) in {exports}: the first {first.name}, the latest {last.name}.",
+        f"  Latest pack:   {last}",
+        f"  Open its report in a browser: {last / 'report.html'}",
+        "    (xdg-open on Linux, open on macOS, start on Windows; or paste file://"
+        f"{(last / 'report.html').as_posix()} in the address bar)",
+        f"  Its tables in Excel: {last / 'mps_tables.xlsx'} and {last / 'kpi_pack.xlsx'} (CSV files beside them)",
+        f"  First pack:    {first}",
+        f"  SQL on the marts: .venv/bin/ascw sql  (the warehouse {warehouse}, read-only; README, For analysts)",
+        "  The Dagster UI on the runs: make dev",
+    ])
 
 
 def docs(settings: Settings) -> int:
@@ -532,6 +587,10 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as exc:
             print(f"ascw: {exc}", file=sys.stderr)
             return EXIT_USAGE
+    if args.command == "sql":
+        from orchestration.sql_shell import main as sql
+
+        return sql(args)
     base = load_settings().with_overrides(warehouse=args.warehouse.resolve(), exports=args.exports.resolve())
     if args.command == "republish":
         return republish(base, args.month, args.reason, (args.council or "").strip().upper() or None, wait=args.wait)

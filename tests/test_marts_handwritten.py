@@ -261,7 +261,7 @@ def test_kpi_monthly(warehouse):
 # dps_lot_demand_monthly, high_cost_placements, review_outcomes_monthly
 # --------------------------------------------------------------------------------------------
 def test_dps_lot_demand(warehouse):
-    # 47 lots listed each month
+    # 47 lots listed each month; the forum's Under 65 / Over 65 published as 18-64 / 65+
     assert _rows(warehouse, "select count(*) from marts.dps_lot_demand_monthly") == [(94,)]
     got = _rows(warehouse, """
         select month, lot, service, client_group, age_band, packages
@@ -270,10 +270,10 @@ def test_dps_lot_demand(warehouse):
     # April: SA10 S117 Day Support, P3 40 -> lot 7; SA9 Day Support P2 aged 64 on 07/04 -> lot 13;
     #        SA11 Learning/Education/Employment Support, P6 physical aged 70 -> lot 38.
     assert got == [
-        (MAR, 29, "Supported Living", "LD/Autistic", "Under 65", 1),
-        (APR, 7, "Day Services", "Detained under MHA", "Under 65", 1),
-        (APR, 13, "Day Services", "LD/Autistic", "Under 65", 1),
-        (APR, 38, "Support to Access the Community", "Physical Disability", "Over 65", 1),
+        (MAR, 29, "Supported Living", "LD/Autistic", "18-64", 1),
+        (APR, 7, "Day Services", "Detained under MHA", "18-64", 1),
+        (APR, 13, "Day Services", "LD/Autistic", "18-64", 1),
+        (APR, 38, "Support to Access the Community", "Physical Disability", "65+", 1),
     ]
 
 

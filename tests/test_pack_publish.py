@@ -86,7 +86,7 @@ def test_workbooks_have_one_sheet_per_table_and_council_formatting(pack):
     assert pct.number_format == "0.0"
     assert all(ws.column_dimensions[c].width >= 10 for c in "ABCDEFGHIJ")
     kpi = openpyxl.load_workbook(pack / "kpi_pack.xlsx")
-    assert kpi.sheetnames == ["Contents", "KPIs", "Trend"]
+    assert kpi.sheetnames == ["Contents", "KPIs", "Trend", "Definitions"]
     assert kpi["KPIs"].freeze_panes is not None
 
 

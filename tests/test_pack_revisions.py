@@ -117,9 +117,9 @@ def test_a_restated_earlier_month_is_shown_revised_with_the_file_that_changed_it
     ws = openpyxl.load_workbook(out / "kpi_pack.xlsx")["Trend"]
     header_row = int(ws.freeze_panes[1:]) - 1
     header = [c.value for c in ws[header_row]]
+    key = [dt.datetime(2025, 1, 1), "LTC_USERS", "18-64"]  # the month an Excel date
     row = next(r for r in ws.iter_rows(min_row=header_row + 1)
-               if [r[header.index(k)].value for k in ("Month", "KPI code", "Age band")] == ["2025-01-01", "LTC_USERS",
-                                                                                          "18-64"])
+               if [r[header.index(k)].value for k in ("Month", "KPI code", "Age band")] == key)
     value = row[header.index("Value")]
     assert value.value == 2650 and isinstance(value.value, int)
     assert "2600" in value.comment.text and RESTATING_FILE in value.comment.text

@@ -54,6 +54,22 @@ LABELS: dict[str, str] = {
     "rag": "RAG", "numerator": "Numerator", "denominator": "Denominator", "unit": "Unit", "month": "Month",
     "direction": "Direction", "market_note": "Market note",
     "status": "Status", "population_year": "Population year (mid-year estimate)",
+    "definition": "Definition", "source": "Source", "direction": "Direction",
+    "target_18_64": "Target 18-64", "target_65_plus": "Target 65+",
+    # readable xlsx headers for every other column a published mart has (the CSVs keep the names)
+    "lot": "Lot", "service": "Service", "client_group": "Client group", "months_loaded": "Months loaded",
+    "provider_id": "CQC provider ID", "provider_name": "Provider name", "is_care_home": "Care home",
+    "is_dormant": "Dormant", "seen_month": "Month seen in the CQC file", "area_type": "Area type",
+    "outstanding": "Rated Outstanding", "good": "Rated Good", "requires_improvement": "Rated Requires improvement",
+    "inadequate": "Rated Inadequate", "pct_outstanding": "% rated Outstanding", "pct_good": "% rated Good",
+    "pct_requires_improvement": "% rated Requires improvement", "pct_inadequate": "% rated Inadequate",
+    "dormant_locations": "Dormant locations", "population_65_plus_2021": "Population 65+ (Census 2021)",
+    "disabled_2021": "Disabled people (Equality Act, 2021)", "mye_population_2011": "Population 2011 (mid-year estimate)",
+    "mye_population_2021": "Population 2021 (mid-year estimate)", "pop_all_ages": "Population, all ages",
+    "largest_supplier_id": "Largest provider (pseudonymised ID)", "reviews_completed": "Reviews completed",
+    "packages_reduced": "Packages reduced", "packages_increased": "Packages increased",
+    "packages_same": "Packages unchanged", "weekly_cost_before": "Weekly cost before review (£)",
+    "weekly_cost_after": "Weekly cost after review (£)", "weekly_cost_change": "Change in weekly cost (£)",
 }
 
 

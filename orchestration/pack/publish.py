@@ -15,6 +15,7 @@ from orchestration.pack import atomic, report_mps, report_trends, revisions
 from orchestration.pack.atomic import AlreadyPublished, staged_folder
 from orchestration.pack.benchmark import benchmark_table
 from orchestration.pack.csv_writer import table_csv
+from orchestration.pack.kpi_definitions import definitions_table
 from orchestration.pack.kpis import kpi_month, kpi_series
 from orchestration.pack.manifest import manifest_bytes
 from orchestration.pack.report import report_html
@@ -52,6 +53,8 @@ class Pack:
     # (None: the warehouse holds no check results).
     trend: report_trends.LadderTrend | None = None
     warnings: list[dict[str, Any]] | None = None
+    # The KPI pack's Definitions sheet (kpi_definitions.py): definition, source, direction, targets.
+    kpi_definitions: PublishedTable | None = None
 
 
 def pack_month(month: str) -> dt.date:
@@ -84,7 +87,8 @@ def build_pack(con: duckdb.DuckDBPyConnection, ctx: PackContext, *, version: int
         mps.append(benchmark)
     return Pack(ctx, KNOWN_AREAS.get(ctx.council, ctx.council), month_kpis, series, mps,
                 unavailable, benchmark_note, version=version, revisions=found, left_out=left_out,
-                trend=report_trends.ladder_trend(con, ctx), warnings=report_mps.month_warnings(con, ctx))
+                trend=report_trends.ladder_trend(con, ctx), warnings=report_mps.month_warnings(con, ctx),
+                kpi_definitions=definitions_table(con, ctx))
 
 
 def render_files(pack: Pack) -> dict[str, bytes]:
@@ -95,9 +99,11 @@ def render_files(pack: Pack) -> dict[str, bytes]:
     policy = revision_notes(pack)
     files: dict[str, bytes] = {
         "kpi_pack.xlsx": workbook_bytes(
-            f"Adult Social Care KPI pack, {ctx.period_label}", [pack.kpi_month, pack.kpi_series], ctx,
+            f"Adult Social Care KPI pack, {ctx.period_label}",
+            [pack.kpi_month, pack.kpi_series, *([pack.kpi_definitions] if pack.kpi_definitions else [])], ctx,
             council_name=pack.council_name,
-            notes=["Sheet KPIs: the month, with targets and RAG. Sheet Trend: every month up to this one.", *policy]),
+            notes=["Sheet KPIs: the month, with targets and RAG. Sheet Trend: every month up to this one. "
+                   "Sheet Definitions: what each KPI counts, its source, direction and targets.", *policy]),
         "kpi_monthly.csv": table_csv(pack.kpi_series),
         "mps_tables.xlsx": workbook_bytes(
             f"Market Position Statement tables, {ctx.period_label}", pack.mps, ctx,

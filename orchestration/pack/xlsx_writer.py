@@ -1,7 +1,9 @@
 """xlsx bytes of published tables, laid out as a council publishes them (openpyxl).
 
 Each table sheet: title row, period line, units, source note, suppression note, notes, then a bold
-frozen header row and the data (numbers rounded as published, with £/0.0 number formats).
+frozen header row with an autofilter over the data (numbers rounded as published, with £/0.0
+number formats; dates as Excel dates; lot numbers as numbers; RAG cells filled red, amber or
+green). Headers are readable labels (columns.LABELS); the CSVs keep the column names.
 A Contents sheet comes first. Output is deterministic: fixed document times and zip entry times.
 Every text cell is a string cell, never a formula or error cell, whatever the text (`typed_cell`).
 """
@@ -33,11 +35,21 @@ HEADER_FONT = Font(name="Arial", size=10, bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
 HEADER_BORDER = Border(bottom=Side(style="medium", color="1F3864"))
 MIN_WIDTH, MAX_WIDTH = 10, 48
+MAX_TEXT_WIDTH = 90  # a text column shows up to 90 characters (a KPI's name is up to ~80) before wrapping
+WRAP_WIDTH = 60  # wider text (a definition) wraps in a column of this width
 RIGHT = Alignment(horizontal="right")  # shared: openpyxl interns styles, so reuse is cheaper
 
 
-BODY, BODY_RIGHT = "Pack body", "Pack body, right"
+BODY, BODY_RIGHT, BODY_WRAP = "Pack body", "Pack body, right", "Pack body, wrapped"
 COMMENT_AUTHOR = "ascw published pack"
+DATE_STYLE, MONTH_STYLE = "Pack date", "Pack month"
+# RAG status cells (a column named `rag`): Excel's own Good/Neutral/Bad fills, readable in print.
+RAG_FILLS: dict[str, tuple[str, str]] = {  # status -> (fill, font colour)
+    "Red": ("FFC7CE", "9C0006"), "Amber": ("FFEB9C", "9C5700"), "Green": ("C6EFCE", "006100"),
+}
+RAG_COLUMNS = frozenset({"rag"})
+# Codes that are whole numbers but text in the CSV contract's grain (`lot`): numbers in the xlsx.
+NUMBER_CODE_COLUMNS = frozenset({"lot"})
 
 
 def number_style(kind: str) -> str:
@@ -49,8 +61,34 @@ def add_body_styles(wb: Workbook) -> None:
     in their published format): one style assignment per cell instead of three."""
     wb.add_named_style(NamedStyle(BODY, font=BODY_FONT))
     wb.add_named_style(NamedStyle(BODY_RIGHT, font=BODY_FONT, alignment=RIGHT))
+    wb.add_named_style(NamedStyle(BODY_WRAP, font=BODY_FONT, alignment=Alignment(wrap_text=True, vertical="top")))
     for kind, fmt in NUMBER_FORMATS.items():
         wb.add_named_style(NamedStyle(number_style(kind), font=BODY_FONT, alignment=RIGHT, number_format=fmt))
+    wb.add_named_style(NamedStyle(number_style("code"), font=BODY_FONT, alignment=RIGHT, number_format="0"))
+    wb.add_named_style(NamedStyle(DATE_STYLE, font=BODY_FONT, alignment=RIGHT, number_format="yyyy-mm-dd"))
+    wb.add_named_style(NamedStyle(MONTH_STYLE, font=BODY_FONT, alignment=RIGHT, number_format="mmm yyyy"))
+    for status, (fill, colour) in RAG_FILLS.items():
+        wb.add_named_style(NamedStyle(rag_style(status), font=Font(name="Arial", size=10, color=colour),
+                                      fill=PatternFill("solid", fgColor=fill)))
+
+
+def rag_style(status: str) -> str:
+    return f"Pack RAG {status}"
+
+
+def cell_value(raw: object, column: str, kind: str) -> tuple[object, str]:
+    """A data cell's value and named style: the published value (`xlsx_value`), as an Excel date
+    for a date (the CSV's ISO text otherwise), as a number for a number code (lot), filled for a RAG
+    status."""
+    value = xlsx_value(raw, kind)
+    if kind == "date" and isinstance(raw, (dt.date, dt.datetime)) and isinstance(value, str):
+        day = raw.date() if isinstance(raw, dt.datetime) and raw.time() == dt.time() else raw
+        return day, MONTH_STYLE if column == "month" and getattr(day, "day", 0) == 1 else DATE_STYLE
+    if column in NUMBER_CODE_COLUMNS and isinstance(value, str) and value.isdigit():
+        return int(value), number_style("code")
+    if column in RAG_COLUMNS and value in RAG_FILLS:
+        return value, rag_style(str(value))
+    return value, body_style(value, kind)
 
 
 def body_style(value: object, kind: str) -> str:
@@ -97,6 +135,8 @@ def _write_table_sheet(ws: Worksheet, table: PublishedTable, ctx: PackContext, c
         row += 1
     header_row = row + 1
     widths = [min(max(len(w) for w in c.label.split()) + 2, MAX_WIDTH) for c in table.columns]
+    caps = [MAX_TEXT_WIDTH if c.kind == "text" else MAX_WIDTH for c in table.columns]
+    wrapped: set[int] = set()
     for j, col in enumerate(table.columns, start=1):
         cell = ws.cell(row=header_row, column=j, value=col.label)
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER
@@ -107,20 +147,28 @@ def _write_table_sheet(ws: Worksheet, table: PublishedTable, ctx: PackContext, c
     for i, data in enumerate(table.rows, start=header_row + 1):
         for j, col in enumerate(table.columns, start=1):
             kind = col.kind_for(data)
-            value = xlsx_value(data.get(col.name), kind)
+            value, style = cell_value(data.get(col.name), col.name, kind)
+            shown = csv_text(data.get(col.name), kind)
+            if style == BODY and len(shown) > MAX_TEXT_WIDTH:
+                style = BODY_WRAP
+                wrapped.add(j)
             cell = ws.cell(row=i, column=j, value=value)
-            cell.style = body_style(value, kind)
+            cell.style = style
             typed_cell(cell)
             note = table.cell_notes.get((i - header_row - 1, col.name))
             if note:  # e.g. a revised figure: the number stays a number, the note says what was published
                 cell.comment = Comment(note, COMMENT_AUTHOR, width=320, height=90)
-            shown = csv_text(data.get(col.name), kind)
-            widths[j - 1] = max(widths[j - 1], min(len(shown) + (4 if kind == "money" else 2), MAX_WIDTH))
+            widths[j - 1] = max(widths[j - 1], min(len(shown) + (4 if kind == "money" else 2), caps[j - 1]))
     for j, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = max(width, MIN_WIDTH)
+        ws.column_dimensions[get_column_letter(j)].width = WRAP_WIDTH if j in wrapped else max(width, MIN_WIDTH)
     ws.row_dimensions[header_row].height = 30
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1).coordinate
+    last_row = header_row + max(len(table.rows), 1)  # a table without rows still filters its header
+    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(table.columns))}{last_row}"
     ws.sheet_view.zoomScale = 100
+
+
+NO_CSV = {"kpi_definitions": "(no CSV: the definitions of the KPIs)"}
 
 
 def _write_contents(ws: Worksheet, title: str, tables: Sequence[PublishedTable], ctx: PackContext,
@@ -148,13 +196,14 @@ def _write_contents(ws: Worksheet, title: str, tables: Sequence[PublishedTable],
         link.hyperlink = f"#'{t.sheet}'!A1"
         link.font = Font(name="Arial", size=10, color="1F4E79", underline="single")
         ws.cell(row=row, column=2, value=t.title).font = BODY_FONT
-        ws.cell(row=row, column=3, value=t.filename or "(this month's rows of kpi_monthly.csv)").font = BODY_FONT
+        ws.cell(row=row, column=3, value=t.filename or NO_CSV.get(t.id, "(this month's rows of kpi_monthly.csv)")).font = BODY_FONT
         for j in (1, 2, 3):
             typed_cell(ws.cell(row=row, column=j))
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 100
     ws.column_dimensions["C"].width = 40
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1).coordinate
+    ws.auto_filter.ref = f"A{header_row}:C{max(row, header_row + 1)}"
 
 
 def normalise_zip(data: bytes) -> bytes:

@@ -88,7 +88,8 @@ final as (
         cast(lots.lot as integer) as lot,
         lots.service,
         lots.client_group,
-        lots.age_band,
+        -- the forum's 'Under 65' / 'Over 65' named as every other table's age bands (outputs contract)
+        case lots.age_band when 'Under 65' then '18-64' when 'Over 65' then '65+' end as age_band,
         cast(coalesce(demand.packages, 0) as bigint) as packages
     from months
     cross join lots
