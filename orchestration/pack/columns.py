@@ -70,6 +70,18 @@ LABELS: dict[str, str] = {
     "packages_reduced": "Packages reduced", "packages_increased": "Packages increased",
     "packages_same": "Packages unchanged", "weekly_cost_before": "Weekly cost before review (£)",
     "weekly_cost_after": "Weekly cost after review (£)", "weekly_cost_change": "Change in weekly cost (£)",
+    # the statutory returns preview (statutory.py) and the projections (projections.py)
+    "measure": "Measure", "breakdown": "Breakdown", "england_method": "NHS England's CLD method",
+    "ascw_method": "Ours (ascw)", "counted_by": "Counted by", "reason": "Reason",
+    "difference": "Share of ascw - NHS England", "scenario": "Scenario", "base_month": "Base month",
+    "projection_year": "Projection year", "base_population": "Population in the base year",
+    "projected_population": "Projected population", "base_service_users": "Service users in the base month (people)",
+    "use_rate_per_1000": "Service users per 1,000 population", "projected_service_users": "Projected service users (people)",
+    "avg_weekly_cost": "Average weekly cost per person (£)", "projected_annual_cost": "Projected annual cost (£)",
+    "delta_service_users": "Change in service users against the baseline (people)",
+    "delta_annual_cost": "Change in annual cost against the baseline (£)",
+    "england_per_100k": "England per 100,000 population", "ascof_measure": "ASCOF measure",
+    "england_source": "England figure's source", "rate_pct": "Prevalence rate (%)", "rate_source": "Rate's source",
 }
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from orchestration.pack import suppression as sup
+from orchestration.pack.columns import label
 from orchestration.pack.report_format import display
 from orchestration.pack.tables import (
     AGE_ORDER,
@@ -108,11 +109,11 @@ def suppress_returns(rows: Sequence[Mapping[str, Any]]) -> sup.SuppressionResult
 def statutory_returns(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> PublishedTable:
     rows = returns_rows(con, ctx)
     columns = [
-        Column("financial_year", "text", "Financial year"), Column("status", "text", "Status"),
-        Column("measure", "text", "Measure"), Column("age_band", "text", "Age band"),
-        Column("breakdown", "text", "Breakdown"),
-        Column("england_method", "count", "NHS England's CLD method", _value_kind),
-        Column("ascw_method", "count", "Ours (ascw)", _value_kind),
+        Column("financial_year", "text", label("financial_year")), Column("status", "text", label("status")),
+        Column("measure", "text", label("measure")), Column("age_band", "text", label("age_band")),
+        Column("breakdown", "text", label("breakdown")),
+        Column("england_method", "count", label("england_method"), _value_kind),
+        Column("ascw_method", "count", label("ascw_method"), _value_kind),
     ]
     return _table(
         id="statutory_returns", sheet="11 Statutory returns", filename="mps_11_statutory_returns.csv",
@@ -175,11 +176,11 @@ def statutory_reconciliation(con: duckdb.DuckDBPyConnection, ctx: PackContext,
     returns = returns or statutory_returns(con, ctx)
     rows = reconciliation_rows(con, ctx)
     columns = [
-        Column("financial_year", "text", "Financial year"), Column("status", "text", "Status"),
-        Column("measure", "text", "Measure"), Column("age_band", "text", "Age band"),
-        Column("counted_by", "text", "Counted by"), Column("reason", "text", "Reason"),
-        Column("admissions", "count", "Admissions (people)"),
-        Column("difference", "count", "Share of ascw - NHS England"),
+        Column("financial_year", "text", label("financial_year")), Column("status", "text", label("status")),
+        Column("measure", "text", label("measure")), Column("age_band", "text", label("age_band")),
+        Column("counted_by", "text", label("counted_by")), Column("reason", "text", label("reason")),
+        Column("admissions", "count", label("admissions")),
+        Column("difference", "count", label("difference")),
     ]
     return _table(
         id="statutory_reconciliation", sheet="12 ASCOF reconciliation",

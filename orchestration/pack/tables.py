@@ -470,6 +470,23 @@ def dps_lot_demand(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> Publishe
     )
 
 
+PROJECTION_AGE_ORDER = ("18-64", "65-74", "75-84", "85+")
+
+
+def need_prevalence(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> PublishedTable:
+    return _generic(
+        con, ctx, mart="need_prevalence_annual", where="", params=[], keys=("measure", "age_band", "year"),
+        sort=lambda r: (str(r.get("measure")), _order(r.get("age_band"), PROJECTION_AGE_ORDER), _key(r.get("year"))),
+        id="need_prevalence", sheet="Need prevalence", filename="need_prevalence.csv",
+        title="Need prevalence: people in the council's population expected to have a need, by age band and year",
+        units="People (estimates: projected population x prevalence rate, not people known to the council); "
+              "rates in %.",
+        source="Source: the council's reference/prevalence_rates.csv (each rate's own source in `rate_source`) x "
+               "ONS subnational population projections; marts.need_prevalence_annual.",
+        notes=["POPPI/PANSI-style estimates: a rate marked Illustrative is not a published rate."],
+    )
+
+
 def _built_in(module: str, name: str) -> Callable[[duckdb.DuckDBPyConnection, PackContext], PublishedTable]:
     """A table built by `orchestration.pack.<module>.<name>` (statutory.py, projections.py), imported when
     the table is built: those modules import this one."""
@@ -492,5 +509,6 @@ MPS_TABLES: tuple[tuple[str, Callable[[duckdb.DuckDBPyConnection, PackContext], 
     ("statutory_returns_annual", _built_in("statutory", "statutory_returns")),
     ("statutory_returns_reconciliation", _built_in("statutory", "statutory_reconciliation")),
     ("demand_projection_annual", _built_in("projections", "demand_projection")),
+    ("need_prevalence_annual", need_prevalence),
     ("scenario_projection_annual", _built_in("projections", "scenarios")),
 )

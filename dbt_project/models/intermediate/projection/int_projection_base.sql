@@ -1,7 +1,8 @@
 {#- The base of the projection per council: its latest loaded month (int_months), and per rung
     (every rung of seed care_ladder_rungs) x projection age band the people with a line active at
     that month's snapshot (age at the snapshot; under 18 and unknown age left out), the weekly cost
-    of those lines, their average per person, and the rung's average over all adult ages. -#}
+    of those lines, their average per person, and the rung's average over all adult ages. Costs are
+    summed as decimals (exact, so every build gives the same bits) and divided as doubles. -#}
 with months as (
     select * from {{ ref('int_months') }}
 ),
@@ -46,7 +47,7 @@ by_band as (
         care_ladder_rung,
         age_band,
         count(distinct person_id)                   as service_users,
-        sum(cast(weekly_cost as double))            as weekly_cost
+        cast(sum(weekly_cost) as double)            as weekly_cost
     from active
     group by council_code, care_ladder_rung, age_band
 ),
@@ -55,7 +56,7 @@ by_rung as (
     select
         council_code,
         care_ladder_rung,
-        sum(cast(weekly_cost as double)) / count(distinct person_id) as avg_weekly_cost_all_ages
+        cast(sum(weekly_cost) as double) / count(distinct person_id) as avg_weekly_cost_all_ages
     from active
     group by council_code, care_ladder_rung
 ),
