@@ -494,6 +494,29 @@ PREVALENCE_RATES = FileType(
     ),
 )
 
+# England comparators (issue 30): the ASCOF measures the warehouse computes for the council too,
+# with the age band each one is for (care_home_admissions_annual: 2B is 18-64, 2C is 65+).
+NATIONAL_COMPARATOR_MEASURES: dict[str, str] = {"ASCOF 2B": "18-64", "ASCOF 2C": "65+"}
+
+NATIONAL_COMPARATORS = FileType(
+    key="national_comparators",
+    file_pattern="national_comparators.csv",
+    scope="reference",
+    raw_table="national_comparators",
+    description=(
+        "England's published value of a measure the warehouse also computes for the council (ASCOF 2B "
+        "18-64 and 2C 65+ admissions per 100,000), per financial year, with its published source (or "
+        "'Illustrative ...'). Optional: without it the pack says England's figure is not held."
+    ),
+    columns=(
+        Column("measure", "code", not_null=True),
+        Column("financial_year", "text", not_null=True),
+        Column("age_band", "code", not_null=True),
+        Column("value", "number", not_null=True),
+        Column("source", "text", not_null=True),
+    ),
+)
+
 MONTHLY_FILE_TYPES: tuple[FileType, ...] = (
     LAS_CLD,
     CONTROCC_SERVICE_LINES,
@@ -510,6 +533,7 @@ REFERENCE_FILE_TYPES: tuple[FileType, ...] = (
     ELEMENT_RUNG_MAP,
     KPI_TARGETS,
     PREVALENCE_RATES,
+    NATIONAL_COMPARATORS,
 )
 FILE_TYPES: dict[str, FileType] = {
     ft.key: ft for ft in (*MONTHLY_FILE_TYPES, *ANNUAL_FILE_TYPES, *REFERENCE_FILE_TYPES)

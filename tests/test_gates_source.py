@@ -9,7 +9,7 @@ import gates_fixtures as fx
 from orchestration.gates import CheckResult, GateConfig, run_source_checks
 from orchestration.gates.source_checks import check_file_type
 from orchestration.gates.sql_checks import drift_check
-from sources.contracts import CONTROCC_PAYMENTS, LAS_CLD, REJECTS_DDL
+from sources.contracts import CONTROCC_PAYMENTS, LAS_CLD, NATIONAL_COMPARATORS, REJECTS_DDL
 
 CFG = GateConfig(check_reference_files=False)  # the monthly files' checks; reference files: below
 WITH_REFERENCE = GateConfig()
@@ -284,6 +284,45 @@ def test_reference_file_checks_run_with_the_month(con):
     r = by_name(run_source_checks(con, fx.part(), WITH_REFERENCE), "element_rung_map.in_code_list:Care Ladder Rung")
     assert not r.passed and r.severity == "ERROR"  # rung names are exact
     assert r.message.startswith("element_rung_map.csv, column 'Care Ladder Rung'")
+
+
+def test_national_comparators_bad_value_measure_year_and_band_are_named_by_file_row_and_column(con):
+    """reference/national_comparators.csv (issue 30): a clean file passes; a negative value, an unknown
+    measure, a malformed financial year, a measure with another age band and a repeated key each fail
+    with an ERROR naming the file, the line and the column."""
+    good = [
+        {"measure": "ASCOF 2B", "financial_year": "2023/24", "age_band": "18-64", "value": 14.0, "source": "x"},
+        {"measure": "ascof 2c", "financial_year": "2023/24", "age_band": "65+", "value": 560.0, "source": "x"},
+    ]
+    fx.insert(con, NATIONAL_COMPARATORS, good, None, "national_comparators.csv", "L-ref-nat")
+    mine = [r for r in run_source_checks(con, fx.part(), WITH_REFERENCE) if r.name.startswith("national_comparators.")]
+    assert {r.name for r in mine} >= {"national_comparators.range:value", "national_comparators.in_code_list:measure",
+                                      "national_comparators.financial_year:financial_year",
+                                      "national_comparators.measure_age_band:age_band"}
+    assert failed(mine) == []
+    con.execute("DELETE FROM raw.national_comparators")
+    bad = [
+        {**good[0], "value": -1.0},                                   # line 2
+        {**good[1], "measure": "ASCOF 2X"},                           # line 3
+        {**good[1], "financial_year": "2023-24"},                     # line 4
+        {**good[1], "financial_year": "2024/25", "age_band": "18-64"},  # line 5: 2C is 65+
+        good[0], good[0],                                             # lines 6, 7: same key
+    ]
+    fx.insert(con, NATIONAL_COMPARATORS, bad, None, "national_comparators.csv", "L-ref-nat")
+    results = run_source_checks(con, fx.part(), WITH_REFERENCE)
+    fails = {r.name: r for r in failed(results) if r.name.startswith("national_comparators.")}
+    expected = {"national_comparators.range:value": ("value", 2),
+                "national_comparators.in_code_list:measure": ("measure", 3),
+                "national_comparators.financial_year:financial_year": ("financial_year", 4),
+                "national_comparators.measure_age_band:age_band": ("age_band", 5),
+                "national_comparators.unique:measure + financial_year + age_band": ("measure + financial_year + age_band", 2)}
+    assert set(fails) == set(expected)
+    for name, (column, line) in expected.items():
+        r = fails[name]
+        assert r.severity == "ERROR", name
+        assert r.message.startswith(f"national_comparators.csv, column '{column}'"), r.message
+        assert f"line {line}" in r.message, r.message
+        assert r.examples[0]["file"] == "national_comparators.csv" and r.examples[0]["line"] == line
 
 
 def test_chunked_validation_sums_across_chunks(con):

@@ -46,7 +46,7 @@ def three_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Pa
 def test_same_seed_gives_identical_bytes(three_runs: tuple[Path, Path, Path]) -> None:
     a, b, _ = three_runs
     ha, hb = _hashes(a), _hashes(b)
-    assert len(ha) == 2 * 5 + 7 + 2  # two months of five files, seven reference files, two surveys
+    assert len(ha) == 2 * 5 + 8 + 2  # two months of five files, eight reference files, two surveys
     assert ha == hb
 
 

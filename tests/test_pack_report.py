@@ -6,6 +6,7 @@ import shutil
 import struct
 import subprocess
 import zlib
+from html import unescape
 from pathlib import Path
 
 import duckdb
@@ -184,3 +185,69 @@ def test_headless_chromium_draws_every_section(report, tmp_path):
 
     seen = report_sections_seen(report, tmp_path, tmp_path / "report.png")
     assert seen == [s.id for s in report_sections.SECTIONS] + ["revisions", "files"]
+
+
+# ----------------------------------------------------------------------------- England (issue 30)
+def _admissions(rows: list[tuple], *, england: bool = True):
+    """Table 9 and its report section for March 2025, from a care_home_admissions_annual of `rows`
+    (financial_year, age_band, admissions, population, per_100k[, england_per_100k, england_source])."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from orchestration.pack import report_mps
+    from orchestration.pack.tables import PackContext, care_home_admissions
+
+    extra = ", ascof_measure varchar, england_per_100k double, england_source varchar" if england else ""
+    with duckdb.connect() as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.care_home_admissions_annual (council_code varchar, financial_year varchar, "
+                    "age_band varchar, admissions bigint, population bigint, per_100k double, population_year integer, "
+                    f"months_loaded integer{extra})")
+        for r in rows:
+            fy, band, *rest = r
+            measure = {"18-64": "ASCOF 2B", "65+": "ASCOF 2C"}[band]
+            values = [COUNCIL, fy, band, *rest[:3], int(fy[:4]), 12, *([measure, *rest[3:]] if england else [])]
+            con.execute(f"insert into marts.care_home_admissions_annual values ({', '.join('?' * len(values))})", values)
+        ctx = PackContext(month=dt.date(2025, 3, 1), council=COUNCIL)
+        table = care_home_admissions(con, ctx)
+    return table, report_mps.admissions_section(SimpleNamespace(mps=[table], ctx=ctx))
+
+
+def test_admissions_show_england_beside_the_council_for_the_same_year_and_band():
+    table, html = _admissions([
+        ("2023/24", "18-64", 30, 300_000, 10.0, 14.5, "NHS England, ASCOF 2023-24"),
+        ("2023/24", "65+", 400, 70_000, 571.4, 566.0, "NHS England, ASCOF 2023-24"),
+        ("2024/25", "18-64", 36, 300_000, 12.0, 15.1, "NHS England, ASCOF 2024-25"),
+        ("2024/25", "65+", 420, 70_000, 600.0, 580.2, "NHS England, ASCOF 2024-25"),
+    ])
+    assert [c.name for c in table.columns][-1] == "england_per_100k"
+    assert "England: the council's reference/national_comparators.csv" in table.source
+    assert "ASCOF 2C 2024/25: NHS England, ASCOF 2024-25" in " ".join(table.notes)
+    england = unescape(html[html.index("<h3>Against England</h3>"):html.index("<h3>Against other councils</h3>")])
+    assert "65+ (ASCOF 2C), 2024/25: the council 600.0 per 100,000, England 580.2." in england
+    assert "18-64 (ASCOF 2B), 2024/25: the council 12.0 per 100,000, England 15.1." in england
+    assert "<title>Permanent admissions 65+ per 100,000 (ASCOF 2C): the council and England" in england
+    assert "not held" not in england
+
+
+def test_admissions_say_england_is_not_held_for_a_year_without_its_row():
+    """The file has 2023/24 only: 2024/25 says England's figure is not held; 2023/24's never stands in."""
+    table, html = _admissions([
+        ("2023/24", "18-64", 30, 300_000, 10.0, 14.5, "NHS England"),
+        ("2023/24", "65+", 400, 70_000, 571.4, 566.0, "NHS England"),
+        ("2024/25", "18-64", 36, 300_000, 12.0, None, None),
+        ("2024/25", "65+", 420, 70_000, 600.0, None, None),
+    ])
+    england = unescape(html[html.index("<h3>Against England</h3>"):html.index("<h3>Against other councils</h3>")])
+    assert ("65+ (ASCOF 2C), 2024/25: the council 600.0 per 100,000; England's figure for 2024/25 is not held "
+            "(reference/national_comparators.csv has no ASCOF 2C row for 2024/25).") in england
+    sentences = england[:england.index("<svg")]
+    assert "566" not in sentences and "14.5" not in sentences
+    assert "No England figure is held for 2024/25." in " ".join(table.notes)
+    # no row at all (the optional file absent): the pack still publishes and says so
+    table, html = _admissions([("2024/25", "65+", 420, 70_000, 600.0, None, None)])
+    assert "England per 100,000: not held" in " ".join(table.notes) and "is not held" in unescape(html)
+    # marts built before the England column: the comparison is not shown, and says why
+    table, html = _admissions([("2024/25", "65+", 420, 70_000, 600.0)], england=False)
+    assert "england_per_100k" not in [c.name for c in table.columns]
+    assert "England's rate is not held in this warehouse" in unescape(html)

@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import json
 import re
+from html import unescape
 from pathlib import Path
 
 import duckdb
@@ -54,6 +55,12 @@ def test_the_demo_s_report_shows_every_section_in_a_browser(published_site: Site
     assert f"Tier 3 service users by rung, {first} to {last}" in html
     assert html.count("How to read this:") == len(report_sections.SECTIONS)
     assert "Higher is better" in html and "Lower is better" in html
+    # England's admissions rate beside the council's, same financial year (the demo's illustrative
+    # reference/national_comparators.csv: ASCOF 2C 2023/24 = 570)
+    admissions = unescape(html[html.index('<section id="admissions"'):])
+    admissions = admissions[:admissions.index("</section>")]
+    assert "65+ (ASCOF 2C), 2023/24: the council " in admissions and ", England 570.0." in admissions
+    assert "England: the council's reference/national_comparators.csv" in admissions
 
 
 def test_the_refresh_s_dbt_console_and_log_go_to_its_run_folder(published_site: Site) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sources.contracts import CARE_LADDER_RUNGS, PROJECTION_AGE_BANDS
+from sources.contracts import CARE_LADDER_RUNGS, NATIONAL_COMPARATOR_MEASURES, PROJECTION_AGE_BANDS
 
 
 @dataclass(frozen=True)
@@ -412,6 +412,9 @@ CARE_LADDER_RUNG = CodeList(
 )
 KPI_DIRECTION = CodeList("direction", ("higher_is_better", "lower_is_better"), blocking=True)
 PROJECTION_AGE_BAND = CodeList("projection age band", PROJECTION_AGE_BANDS, blocking=True)
+NATIONAL_MEASURE = CodeList("national comparator measure", tuple(NATIONAL_COMPARATOR_MEASURES), blocking=True)
+NATIONAL_AGE_BAND = CodeList("age band (18-64, 65+)", tuple(dict.fromkeys(NATIONAL_COMPARATOR_MEASURES.values())),
+                             blocking=True)
 
 # (file type key, column) -> code list.  Columns of kind "code" not named here are free text to
 # the gates (for example the ONS geography codes, checked by pattern instead).
@@ -449,6 +452,8 @@ FIELD_CODE_LISTS: dict[tuple[str, str], CodeList] = {
     ("element_rung_map", "Care Ladder Rung"): CARE_LADDER_RUNG,
     ("kpi_targets", "direction"): KPI_DIRECTION,
     ("prevalence_rates", "age_band"): PROJECTION_AGE_BAND,
+    ("national_comparators", "measure"): NATIONAL_MEASURE,
+    ("national_comparators", "age_band"): NATIONAL_AGE_BAND,
 }
 
 

@@ -36,6 +36,7 @@ UNIQUE_WITHIN_FILE: dict[str, tuple[tuple[str, ...], ...]] = {
     "cqc_hsca_active_locations": (("Location ID",),),
     "element_rung_map": (("Element Code",),),
     "prevalence_rates": (("measure", "age_band"),),
+    "national_comparators": (("measure", "financial_year", "age_band"),),
 }
 # file type -> key columns that should not reappear from an earlier month (WARN by default)
 UNIQUE_ACROSS_MONTHS: dict[str, tuple[str, ...]] = {"controcc_payments": ("Payment ID",)}

@@ -28,7 +28,7 @@ import great_expectations as gx
 
 from orchestration.gates.code_lists import FLAG, FLAG_SOFT, code_list_for, sql_normalise
 from orchestration.settings import EXPECTATIONS_DIR
-from sources.contracts import FILE_TYPES, MONTHLY_FILE_TYPES, FileType
+from sources.contracts import FILE_TYPES, MONTHLY_FILE_TYPES, NATIONAL_COMPARATOR_MEASURES, FileType
 
 GEOGRAPHY_REGEX = r"^[EWSNK]\d{8}$"
 PENNY = 0.005000001  # |Unit Rate x Units - Weekly Cost| above half a penny is a mismatch
@@ -44,6 +44,7 @@ EXAMPLE_ID_COLUMNS: dict[str, tuple[str, ...]] = {
     "element_rung_map": ("Element Code",),
     "kpi_targets": ("kpi_code",),
     "prevalence_rates": ("measure", "age_band"),
+    "national_comparators": ("measure", "financial_year", "age_band"),
     "census_ts007a": ("geography code",),
     "census_ts038": ("geography code",),
     "mye_population": ("GEOGRAPHY_CODE", "DATE_NAME", "C_AGE_NAME"),
@@ -116,6 +117,7 @@ RANGES: dict[str, tuple[tuple[str, float, Any, str, str], ...]] = {
     "mye_population": (("OBS_VALUE", 0, 100_000_000, "ERROR", "OBS_VALUE is negative"),),
     "snpp_population": (("population", 0, 100_000_000, "ERROR", "population is negative"),),
     "prevalence_rates": (("rate_pct", 0, 100, "ERROR", "rate_pct is not a percentage 0-100"),),
+    "national_comparators": (("value", 0, 100_000, "ERROR", "value is negative or above 100,000 (a rate per 100,000)"),),
 }
 # (check-name columns -> suite JSON) uniqueness etc. run in SQL: documented in suite meta
 SQL_CHECKS: dict[str, tuple[str, ...]] = {
@@ -128,6 +130,7 @@ SQL_CHECKS: dict[str, tuple[str, ...]] = {
     "cqc_hsca_active_locations": ("unique:Location ID (within the file)",),
     "element_rung_map": ("unique:Element Code",),
     "prevalence_rates": ("unique:measure + age_band",),
+    "national_comparators": ("unique:measure + financial_year + age_band",),
 }
 COMMON_SQL_CHECKS = ("column_types (raw table columns typed as RAW_TYPES)",)
 MONTHLY_SQL_CHECKS = (
@@ -333,6 +336,8 @@ def build_expectations(ft: FileType) -> list[dict[str, Any]]:
                 show=("Amount", "Payment Status"),
             )
         )
+    if ft.key == "national_comparators":
+        out += _national_comparator_expectations(ft)
     for end, start, sev in DATE_ORDER.get(ft.key, ()):
         out.append(
             _expectation(
@@ -360,6 +365,38 @@ def build_expectations(ft: FileType) -> list[dict[str, Any]]:
             )
         )
     return out
+
+
+def _national_comparator_expectations(ft: FileType) -> list[dict[str, Any]]:
+    """national_comparators.csv: `financial_year` is `YYYY/YY` of two consecutive years, and each
+    measure's age band is the one it is defined for (ASCOF 2B 18-64, 2C 65+)."""
+    fy = "trim(CAST(\"financial_year\" AS VARCHAR))"
+    fy_col = derived_name("financial_year", "not a financial year YYYY/YY")
+    band_col = derived_name("age_band", "not the measure's age band")
+    wrong_band = " ".join(
+        f"WHEN lower(trim(\"measure\")) = '{m.lower()}' AND lower(trim(\"age_band\")) <> '{band.lower()}' THEN 1"
+        for m, band in NATIONAL_COMPARATOR_MEASURES.items())
+    return [
+        _expectation(
+            "expect_column_values_to_be_between",
+            {"column": fy_col, "min_value": 0, "max_value": 0},
+            ft=ft, check="financial_year", column="financial_year", severity="ERROR",
+            fail_text="financial_year is not a financial year 'YYYY/YY' (e.g. 2023/24)",
+            derived={"column": fy_col, "sql": f"CASE WHEN \"financial_year\" IS NULL THEN NULL "
+                     f"WHEN regexp_full_match({fy}, '[0-9]{{4}}/[0-9]{{2}}') AND (TRY_CAST(left({fy}, 4) AS INTEGER) + 1)"
+                     f" % 100 = TRY_CAST(right({fy}, 2) AS INTEGER) THEN 0 ELSE 1 END"},
+            show=("financial_year",),
+        ),
+        _expectation(
+            "expect_column_values_to_be_between",
+            {"column": band_col, "min_value": 0, "max_value": 0},
+            ft=ft, check="measure_age_band", column="age_band", severity="ERROR",
+            fail_text="age_band is not the measure's age band ("
+            + ", ".join(f"{m} {band}" for m, band in NATIONAL_COMPARATOR_MEASURES.items()) + ")",
+            derived={"column": band_col, "sql": f"CASE {wrong_band} ELSE 0 END"},
+            show=("measure", "age_band"),
+        ),
+    ]
 
 
 def build_suite(ft: FileType) -> gx.ExpectationSuite:

@@ -50,6 +50,7 @@ LABELS: dict[str, str] = {
     "disabled_pct_2021": "% disabled (Equality Act, 2021)", "growth_2011_2021_pct": "Population growth 2011-2021 (%)",
     "year": "Year", "pop_65_plus": "Population 65+", "pop_75_plus": "Population 75+", "pop_85_plus": "Population 85+",
     "admissions": "Admissions (people)", "population": "Population", "per_100k": "Per 100,000 population",
+    "england_per_100k": "England per 100,000",
     "packages": "Packages (people)", "kpi_code": "KPI code", "kpi": "KPI", "value": "Value", "target": "Target",
     "rag": "RAG", "numerator": "Numerator", "denominator": "Denominator", "unit": "Unit", "month": "Month",
     "direction": "Direction", "market_note": "Market note",
@@ -80,7 +81,7 @@ LABELS: dict[str, str] = {
     "avg_weekly_cost": "Average weekly cost per person (£)", "projected_annual_cost": "Projected annual cost (£)",
     "delta_service_users": "Change in service users against the baseline (people)",
     "delta_annual_cost": "Change in annual cost against the baseline (£)",
-    "england_per_100k": "England per 100,000 population", "ascof_measure": "ASCOF measure",
+    "ascof_measure": "ASCOF measure",
     "england_source": "England figure's source", "rate_pct": "Prevalence rate (%)", "rate_source": "Rate's source",
 }
 

@@ -4,6 +4,7 @@ CQC locations and beds, openings and closures, care-home admissions, DPS lot dem
 Each renders published (suppressed) tables only; `month_warnings` reads the audit table."""
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -12,12 +13,16 @@ from orchestration.pack import svg
 from orchestration.pack.report_format import (display, empty, figures_behind, find, html_table, published_table, pv,
                                               row_of)
 from orchestration.pack.report_trends import unit_cost_rows
-from orchestration.pack.tables import DIRECT_PAYMENTS, PackContext, PublishedTable
+from orchestration.pack.tables import (DIRECT_PAYMENTS, ENGLAND_NOTE, NATIONAL_COMPARATORS_FILE, PackContext,
+                                       PublishedTable)
+from sources.contracts import NATIONAL_COMPARATOR_MEASURES
 
 if TYPE_CHECKING:
     from orchestration.pack.publish import Pack
 
 YEAR_COLOURS = ("#9fb3d1", "#4f7cac", "#1f4e79")
+# age band -> the ASCOF measure of its admissions rate (18-64: ASCOF 2B, 65+: ASCOF 2C)
+ADMISSION_MEASURES = {band: measure for measure, band in NATIONAL_COMPARATOR_MEASURES.items()}
 
 
 def month_warnings(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> list[dict[str, Any]] | None:
@@ -144,7 +149,7 @@ def admissions_section(pack: Pack) -> str:
     if table is None or not table.rows:
         return empty("No care-home admissions are published for this period.")
     cols = [c.name for c in table.columns if c.name in ("financial_year", "status", "age_band", "admissions",
-                                                         "population", "per_100k")]
+                                                         "population", "per_100k", "england_per_100k")]
     bench = find(pack.mps, "benchmark")
     compare = [r for r in (bench.rows if bench else []) if r.get("measure_code") == "CARE_HOME_ADMISSIONS_PER_100K"]
     if compare:
@@ -153,9 +158,53 @@ def admissions_section(pack: Pack) -> str:
         against = html_table(["Age band", "Compared with", "Council per 100,000", "Median per 100,000"], rows,
                              [False, False, True, True])
     else:
-        against = empty("England's rate is not held in this warehouse, and no peer group of 3 or more councils is "
-                        "benchmarked: the comparison with England is not shown.")
-    return published_table(table, cols) + "<h3>Against other councils</h3>" + against
+        against = empty("No peer group of 3 or more councils is benchmarked: the comparison with other councils is "
+                        "not shown.")
+    return (published_table(table, cols) + "<h3>Against England</h3>" + against_england(table)
+            + "<h3>Against other councils</h3>" + against)
+
+
+def against_england(table: PublishedTable) -> str:
+    """The council's rate beside England's for the same financial year and age band (ASCOF 2B 18-64, 2C 65+):
+    a sentence for the latest year, a chart per age band over the published years, and the sources. A year
+    without England's row says so: no other year's figure stands in for it."""
+    if not any(c.name == "england_per_100k" for c in table.columns):
+        return empty(f"England's rate is not held in this warehouse ({NATIONAL_COMPARATORS_FILE} is not built "
+                     "into these marts): the comparison with England is not shown.")
+    years = sorted({str(r["financial_year"]) for r in table.rows})
+    latest = years[-1]
+    sentences = []
+    for band, measure in ADMISSION_MEASURES.items():
+        row = row_of(table, financial_year=latest, age_band=band)
+        if row is None:
+            continue
+        council = display(row.get("per_100k"), "rate")
+        if row.get("england_per_100k") is None:
+            sentences.append(f"{band} ({measure}), {latest}: the council {council} per 100,000; England's figure for "
+                             f"{latest} is not held ({NATIONAL_COMPARATORS_FILE} has no {measure} row for {latest}).")
+        else:
+            sentences.append(f"{band} ({measure}), {latest}: the council {council} per 100,000, England "
+                             f"{display(row.get('england_per_100k'), 'rate')}.")
+    note = next((n for n in table.notes if n.startswith(ENGLAND_NOTE)), "")
+    charts = []
+    for band, measure in ADMISSION_MEASURES.items():
+        rows = [row_of(table, financial_year=y, age_band=band) for y in years]
+        if not any(rows):
+            continue
+        council = [pv(r.get("per_100k"), "rate") if r else None for r in rows]
+        england = [pv(r.get("england_per_100k"), "rate") if r else None for r in rows]
+        charts.append(svg.grouped_hbars(
+            f"Permanent admissions {band} per 100,000 ({measure}): the council and England", years,
+            [("Council", council, YEAR_COLOURS[2]), ("England", england, "#c55a11")],
+            suffix="", decimals=1, label_width=120))
+        charts.append(figures_behind(f"The figures behind the chart ({band}, per 100,000)",
+                                     ["Financial year", "Council", "England"],
+                                     [[y, display(r.get("per_100k"), "rate") if r else "[z]",
+                                       display(r.get("england_per_100k"), "rate") if r and r.get("england_per_100k")
+                                       is not None else "not held"] for y, r in zip(years, rows)],
+                                     [False, True, True]))
+    return ("".join(f'<p class="note">{escape(t)}</p>' for t in sentences) + "".join(charts)
+            + (f'<p class="note">{escape(note)}</p>' if note else ""))
 
 
 def dps_section(pack: Pack) -> str:

@@ -186,7 +186,8 @@ SECTIONS: list[Section] = [
             lambda pack: report_mps.market_changes_section(pack), ("cqc_market_changes",)),
     Section("admissions", "Permanent admissions to care homes",
             "People whose permanent residential or nursing care started in the financial year, per 100,000 of the "
-            "population (ASCOF 2B/2C): lower is better.", lambda pack: report_mps.admissions_section(pack),
+            "population (ASCOF 2B/2C), beside England's rate for the same year when the council's reference file "
+            "holds it: lower is better.", lambda pack: report_mps.admissions_section(pack),
             ("care_home_admissions",)),
     Section("dps", "Dynamic Purchasing System: demand by lot",
             "Packages (one per person) active in the month in each DPS lot: where demand for commissioned services is.",

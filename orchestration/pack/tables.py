@@ -433,28 +433,48 @@ def population_projections(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> 
     )
 
 
+NATIONAL_COMPARATORS_FILE = "reference/national_comparators.csv"
+ENGLAND_NOTE = "England per 100,000"  # how the table's note on England's figures starts
+
+
 def care_home_admissions(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> PublishedTable:
     have = mart_columns(con, "care_home_admissions_annual") or []
     cols = ["financial_year", "age_band",
-            *[c for c in ("admissions", "population", "population_year", "per_100k") if c in have]]
-    loaded = ", months_loaded" if "months_loaded" in have else ""
+            *[c for c in ("admissions", "population", "population_year", "per_100k", "england_per_100k") if c in have]]
+    extra = "".join(f", {c}" for c in ("months_loaded", "ascof_measure", "england_source") if c in have)
     where, params = for_council(have, ctx)
-    rows = query(con, f"select {', '.join(cols)}{loaded} from marts.care_home_admissions_annual {where}", params)
+    rows = query(con, f"select {', '.join(cols)}{extra} from marts.care_home_admissions_annual {where}", params)
     years = latest_financial_years(rows, ctx)
     rows = [{**r, "financial_year": str(r["financial_year"]), "status": fy_status(r.get("months_loaded"))}
             for r in rows if str(r["financial_year"]) in years]
     rows.sort(key=lambda r: (r["financial_year"], _order(r["age_band"], AGE_ORDER)))
     rule = sup.static_rule(["financial_year", "age_band"], ["admissions"], derived={"per_100k": ("admissions",)},
                            groups=[sup.GroupSpec("age_band", "All", ("admissions",), ("18-64", "65+"))])
+    notes = ["Age at the start of the service. Financial years that ended by the period; the latest three are shown."]
+    source = "Source: council social care records and ONS mid-year estimates, marts.care_home_admissions_annual."
+    if "england_per_100k" in have:
+        source = source.removesuffix(".") + f"; England: the council's {NATIONAL_COMPARATORS_FILE}."
+        notes.append(england_note(rows))
     return _finish(
         id="care_home_admissions", sheet="9 Care home admissions", filename="mps_09_care_home_admissions.csv",
         title="Table 9: Permanent admissions to residential and nursing care homes (ASCOF 2B/2C)",
         units="People admitted in the financial year; population (ONS mid-year estimate); rate per 100,000.",
-        source="Source: council social care records and ONS mid-year estimates, marts.care_home_admissions_annual.",
-        rows=rows, columns=[cols[0], "status", *cols[1:]], rule=rule, people_columns=("admissions",),
-        notes=["Age at the start of the service. Financial years that ended by the period; the latest three are shown."],
-        groups_doc="Per financial year: 18-64 + 65+ = All (when an All row is published).",
+        source=source, rows=rows, columns=[cols[0], "status", *cols[1:]], rule=rule, people_columns=("admissions",),
+        notes=notes, groups_doc="Per financial year: 18-64 + 65+ = All (when an All row is published).",
     )
+
+
+def england_note(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The note naming England's figures' sources, or saying none is held (the file is optional)."""
+    held = [r for r in rows if r.get("england_per_100k") is not None]
+    if not held:
+        return (f"{ENGLAND_NOTE}: not held ({NATIONAL_COMPARATORS_FILE} has no row for these financial years, "
+                "or the council has not provided the file).")
+    sources = "; ".join(dict.fromkeys(f"{r.get('ascof_measure') or r['age_band']} {r['financial_year']}: "
+                                      f"{r.get('england_source')}" for r in held))
+    missing = sorted({r["financial_year"] for r in rows} - {r["financial_year"] for r in held})
+    gap = f" No England figure is held for {', '.join(missing)}." if missing else ""
+    return f"{ENGLAND_NOTE} from {NATIONAL_COMPARATORS_FILE} ({sources}).{gap}"
 
 
 def dps_lot_demand(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> PublishedTable:

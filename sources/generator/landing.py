@@ -16,13 +16,14 @@ import numpy as np
 
 from sources.contracts import (ASCS_RESPONSES, CENSUS_TS007A, CENSUS_TS038, CONTROCC_PAYMENTS,
                                CONTROCC_SERVICE_LINES, CQC_HSCA_ACTIVE_LOCATIONS, CQC_LATEST_RATINGS,
-                               ELEMENT_RUNG_MAP, KPI_TARGETS, LAS_CLD, MYE_POPULATION, PREVALENCE_RATES,
-                               SNPP_POPULATION)
+                               ELEMENT_RUNG_MAP, KPI_TARGETS, LAS_CLD, MYE_POPULATION, NATIONAL_COMPARATORS,
+                               PREVALENCE_RATES, SNPP_POPULATION)
 from sources.scenarios import SCENARIOS_DIR
 
 from . import ons
 from .calibration import load_targets, reference_dir
 from .caseload import Builder
+from .comparators import national_comparator_rows
 from .cqc import CqcWriter
 from .extracts import CldWriter, ControccWriter
 from .geography import LocalAuthority, authority, councils_for_run
@@ -144,6 +145,8 @@ def generate_council(la: LocalAuthority, out: Path, months: int, end_month: str,
         "element_rung_map")
     put(ref / KPI_TARGETS.file_name(), KPI_TARGETS.column_names, _kpi_rows(reference), "kpi_targets")
     put(ref / PREVALENCE_RATES.file_name(), PREVALENCE_RATES.column_names, prevalence_rows(), "prevalence_rates")
+    put(ref / NATIONAL_COMPARATORS.file_name(), NATIONAL_COMPARATORS.column_names, national_comparator_rows(),
+        "national_comparators")
     (out / SCENARIOS_DIR).mkdir(parents=True, exist_ok=True)
     for name, text in scenario_files(from_year=end[0] + 1).items():
         (out / SCENARIOS_DIR / name).write_text(text, encoding="utf-8")

@@ -14,7 +14,10 @@
       council_code) for the year the financial year starts (2023/24 -> mid-2023); per_100k =
       admissions / population x 100,000.
     - Financial years: only those whose March is a loaded month (int_financial_years);
-      months_loaded tells a part year (as in the other annual marts). -#}
+      months_loaded tells a part year (as in the other annual marts).
+    - England: the council's reference/national_comparators.csv (optional) row of the same
+      financial year and age band (ASCOF 2B = 18-64, 2C = 65+); null when the file has no such row
+      (never another year's value). -#}
 with financial_years as (
     select * from {{ ref('int_financial_years') }}
 ),
@@ -25,6 +28,10 @@ admissions as (
 
 mye as (
     select * from {{ ref('stg_ons__mye_population') }}
+),
+
+england as (
+    select * from {{ ref('stg_council__national_comparators') }}
 ),
 
 admissions_by_band as (
@@ -57,9 +64,10 @@ grid as (
         financial_years.financial_year,
         financial_years.fy_start_year,
         financial_years.months_loaded,
-        bands.age_band
+        bands.age_band,
+        bands.ascof_measure
     from financial_years
-    cross join (values ('18-64'), ('65+')) as bands (age_band)
+    cross join (values ('18-64', 'ASCOF 2B'), ('65+', 'ASCOF 2C')) as bands (age_band, ascof_measure)
 ),
 
 final as (
@@ -72,7 +80,10 @@ final as (
         100000.0 * coalesce(admissions_by_band.admissions, 0)
                  / nullif(population_by_band.population, 0)            as per_100k,
         cast(grid.fy_start_year as integer)                            as population_year,
-        cast(grid.months_loaded as integer)                            as months_loaded
+        cast(grid.months_loaded as integer)                            as months_loaded,
+        grid.ascof_measure                                             as ascof_measure,
+        england.value                                                  as england_per_100k,
+        england.value_source                                           as england_source
     from grid
     left join admissions_by_band
         on admissions_by_band.council_code = grid.council_code
@@ -82,6 +93,11 @@ final as (
         on population_by_band.council_code = grid.council_code
        and population_by_band.financial_year = grid.financial_year
        and population_by_band.age_band = grid.age_band
+    left join england
+        on england.council_code = grid.council_code
+       and england.financial_year = grid.financial_year
+       and england.age_band = grid.age_band
+       and england.measure = grid.ascof_measure
 )
 
 select * from final
