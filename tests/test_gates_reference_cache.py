@@ -121,6 +121,7 @@ def test_only_the_file_type_that_changed_is_validated_again(con, reference_valid
     assert reference_validations == ["kpi_targets"]
 
 
+@pytest.mark.extended  # rejects kept on reuse: test_reference_rejects_stay_when_results_are_reused
 def test_a_file_types_rejects_stay_when_another_type_is_validated_again(con) -> None:
     con.execute("""UPDATE raw.element_rung_map SET "Care Ladder Rung" = 'nursing' WHERE "Element Code" = 'NURS01'""")
     query = "SELECT file, line, check_name FROM raw._rejects WHERE month IS NULL ORDER BY ALL"
@@ -133,6 +134,7 @@ def test_a_file_types_rejects_stay_when_another_type_is_validated_again(con) -> 
     assert con.execute(query).fetchall() == rejects and [r[2] for r in rejects] == [RUNG_CHECK]
 
 
+@pytest.mark.extended  # a second check of the cache's bookkeeping (make test-all)
 def test_the_one_row_cache_of_earlier_versions_is_replaced(con, reference_validations) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS audit")
     con.execute(f"CREATE TABLE {rc.CACHE_TABLE} (fingerprint VARCHAR, results JSON, computed_at TIMESTAMP)")

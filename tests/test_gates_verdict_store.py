@@ -116,6 +116,7 @@ def stored_per_key(folder: Path) -> dict[str, int]:
     return dict(duckdb.sql(f"SELECT key, count(*) FROM read_parquet('{folder}/*.parquet') GROUP BY 1").fetchall())
 
 
+@pytest.mark.extended  # the store's size limit; the verdicts' correctness is the tests above
 def test_a_key_with_too_many_verdicts_is_judged_every_time_and_grows_no_more(
     tmp_path: Path, gx_calls: list, plain: tuple[dict, list[tuple]], monkeypatch: pytest.MonkeyPatch
 ):

@@ -156,6 +156,7 @@ def _append_loads(db: Path) -> None:
             from (from raw.las_cld where _month = date '{FIRST}' limit 15)""")
 
 
+@pytest.mark.extended  # events are one of the tables the incremental-equals-full test above compares
 def test_events_built_from_appended_loads_alone_equal_a_full_rebuild(published_site: Site,
                                                                       tmp_path: Path) -> None:
     """With only new loads (no month replaced), the events model reads the new loads' rows and
