@@ -28,6 +28,7 @@ import duckdb
 from orchestration.pack import svg
 from orchestration.pack import suppression as sup
 from orchestration.pack.columns import label
+from orchestration.pack.report_format import display
 from orchestration.pack.rounding import NOT_PUBLISHED, published_value
 from orchestration.pack.tables import (AGE_ORDER, TIER3_RUNGS, Column, PackContext, PublishedTable, _order, for_council,
                                        mart_columns, query)
@@ -236,8 +237,6 @@ def range_chart(title: str, value: Any, p25: Any, median: Any, p75: Any, kind: s
 
 def describe(row: Mapping[str, Any], council_name: str) -> str:
     """The chart's text alternative: every number it draws, as published."""
-    from orchestration.pack.report import display  # report imports this module
-
     kind = value_kind(row)
     rank = row.get("rank")
     ranked = f"rank {display(rank, 'count')} of {display(row.get('of_councils'), 'count')}" \
@@ -252,8 +251,6 @@ def describe(row: Mapping[str, Any], council_name: str) -> str:
 def report_section(table: PublishedTable | None, note: str, council_name: str) -> str:
     """The report's benchmarking section: one row per measure, age band and peer group, with the
     numbers in the table and a small chart whose text alternative repeats them."""
-    from orchestration.pack.report import display  # report imports this module
-
     if table is None:
         return f'<p class="note">{escape(note)}</p>'
     lines = ['<table><thead><tr><th>Measure</th><th>Age band</th><th>Peer group</th><th>Council</th>'

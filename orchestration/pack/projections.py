@@ -33,6 +33,7 @@ import duckdb
 
 from orchestration.pack import suppression as sup
 from orchestration.pack import svg
+from orchestration.pack.report_format import display, empty, find
 from orchestration.pack.tables import (TIER3_RUNGS, PackContext, PublishedTable, _finish, _order, for_council,
                                        mart_columns, query)
 
@@ -115,7 +116,7 @@ def _finish_projection(rows: list[dict[str, Any]], result: sup.SuppressionResult
     return table
 
 
-def _base_month_note(con: duckdb.DuckDBPyConnection, mart: str, ctx: PackContext) -> tuple[bool, list[str]]:
+def _base_monthempty(con: duckdb.DuckDBPyConnection, mart: str, ctx: PackContext) -> tuple[bool, list[str]]:
     """(publish?, notes): the council's projection is published in the pack of its base month."""
     have = mart_columns(con, mart) or []
     where, params = for_council(have, ctx)
@@ -132,7 +133,7 @@ def _base_month_note(con: duckdb.DuckDBPyConnection, mart: str, ctx: PackContext
 
 # ---------------------------------------------------------------- tables
 def demand_projection(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> PublishedTable:
-    publish, notes = _base_month_note(con, "demand_projection_annual", ctx)
+    publish, notes = _base_monthempty(con, "demand_projection_annual", ctx)
     rows: list[dict[str, Any]] = []
     if publish:
         where, params = for_council(mart_columns(con, "demand_projection_annual") or [], ctx)
@@ -178,7 +179,7 @@ def _all_ages_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def scenarios(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> PublishedTable:
-    publish, notes = _base_month_note(con, "scenario_projection_annual", ctx)
+    publish, notes = _base_monthempty(con, "scenario_projection_annual", ctx)
     rows: list[dict[str, Any]] = []
     baseline_hidden: set[tuple[str, str]] = set()
     if publish:
@@ -235,26 +236,16 @@ def _scenario_links(rows: Sequence[Mapping[str, Any]], baseline_hidden: set[tupl
 
 
 # ---------------------------------------------------------------- report sections
-def _find(tables: Iterable[PublishedTable], table_id: str) -> PublishedTable | None:
-    return next((t for t in tables if t.id == table_id), None)
-
-
 def _cell(value: Any, kind: str) -> str:
-    from orchestration.pack.report import display  # report imports this module's sections
-
     return f'<td class="n">{escape(display(value, kind))}</td>'
-
-
-def _note(text: str) -> str:
-    return f'<p class="note">{escape(text)}</p>'
 
 
 def demand_section(pack: Pack) -> str:
     """Projected people and cost by rung (all ages) from the base year to the horizon: a line
     chart of people per rung and a table of the base year against the horizon."""
-    table = _find(pack.mps, DEMAND_ID)
+    table = find(pack.mps, DEMAND_ID)
     if table is None or not table.rows:
-        return _note(" ".join(table.notes) if table is not None else "The demand projection is not available.")
+        return empty(" ".join(table.notes) if table is not None else "The demand projection is not available.")
     rows = [r for r in table.rows if r["age_band"] == ALL_AGES]
     years = sorted({r["projection_year"] for r in rows})
     rungs = [g for g in TIER3_RUNGS if any(r["care_ladder_rung"] == g for r in rows)]
@@ -273,15 +264,15 @@ def demand_section(pack: Pack) -> str:
         + _cell(by.get((rung, last), {}).get("projected_annual_cost"), "money") + "</tr>"
         for rung in rungs)
     return (chart + f"<table><thead>{head}</thead><tbody>{body}</tbody></table>"
-            + _note(" ".join(table.notes)))
+            + empty(" ".join(table.notes)))
 
 
 def scenario_section(pack: Pack) -> str:
     """Baseline against each scenario: total annual cost by year (money over every rung and band,
     never a count of people) and, at the horizon, each scenario's change in people and cost by rung."""
-    table = _find(pack.mps, SCENARIOS_ID)
+    table = find(pack.mps, SCENARIOS_ID)
     if table is None or not table.rows:
-        return _note(" ".join(table.notes) if table is not None else "The scenarios are not available.")
+        return empty(" ".join(table.notes) if table is not None else "The scenarios are not available.")
     names = list(dict.fromkeys(r["scenario"] for r in table.rows))
     years = sorted({r["projection_year"] for r in table.rows})
     # totals over the rung x band x year cells whose cost every scenario publishes, so that the
@@ -302,7 +293,7 @@ def scenario_section(pack: Pack) -> str:
         f"<tr><td>{escape(name)}</td>" + _cell(totals[(name, first)], "money") + _cell(totals[(name, last)], "money")
         + (_cell(totals[(name, last)] - totals[(BASELINE, last)], "money") if (BASELINE, last) in totals else "<td></td>")
         + "</tr>" for name in names)
-    parts = [chart, _note("Totals leave out every rung, age band and year suppressed ([c]) in any scenario.")
+    parts = [chart, empty("Totals leave out every rung, age band and year suppressed ([c]) in any scenario.")
              if left_out else "",
              f"<table><thead><tr><th>Scenario</th><th>Annual cost {first} (£)</th><th>Annual cost {last} (£)</th>"
              f"<th>Change against the baseline, {last} (£)</th></tr></thead><tbody>{summary}</tbody></table>"]
@@ -319,10 +310,10 @@ def scenario_section(pack: Pack) -> str:
                 _cell(next((r.get("delta_service_users") for r in mine if r["age_band"] == b), None), "count")
                 for b in BANDS) + _cell(_sum_or_marker(r.get("delta_annual_cost") for r in mine), "money") + "</tr>")
         parts.append(
-            f"<h3>{escape(name)}</h3>" + _note(f"Change against the baseline in {last}, by rung and age band.")
+            f"<h3>{escape(name)}</h3>" + empty(f"Change against the baseline in {last}, by rung and age band.")
             + "<table><thead><tr><th>Rung</th>" + "".join(f"<th>Change in people {b}</th>" for b in BANDS)
             + "<th>Change in annual cost (£)</th></tr></thead><tbody>" + "".join(lines) + "</tbody></table>")
-    return "".join(parts) + _note(" ".join(table.notes))
+    return "".join(parts) + empty(" ".join(table.notes))
 
 
 def _sum_or_marker(values: Iterable[Any]) -> Any:

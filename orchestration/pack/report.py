@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from orchestration.pack import report_sections
 from orchestration.pack.report_charts import headlines
-from orchestration.pack.report_format import display, pv  # noqa: F401  (benchmark.py and older callers)
 from orchestration.pack.rounding import NOT_PUBLISHED, REVISED
 from orchestration.pack.suppression import SUPPRESSED
 from orchestration.pack.tables import NA_NOTE, SUPPRESSION_NOTE
