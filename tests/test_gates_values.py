@@ -191,8 +191,11 @@ def test_a_rate_is_judged_when_it_first_appears_not_again_every_month(con):
 
 
 def test_too_few_lines_in_a_rung_are_not_judged(con):
-    add_line(con, fx.MONTH, "SA99", 225.00)  # two home-care lines: no range
+    add_home_care_market(con, lines=15)  # 15 + SA2 + SA99 = 17 distinct home-care lines: under 20
+    add_line(con, fx.MONTH, "SA99", 225.00)
     assert failed(check(con, fx.part(), CFG), *MINE) == []
+    judged = GateConfig(check_reference_files=False, rate_range_min_lines=17)
+    assert failed(check(con, fx.part(), judged), *MINE) == [value_checks.OUTLIER_EXTREME]
 
 
 # --- completeness: a line open last month and missing this month ----------------------------

@@ -46,12 +46,15 @@ def test_every_loaded_march_has_its_year(marts):
 def test_lts001b_by_nhs_england_equals_ltc_users_at_each_march(marts):
     marches = {(m.strftime("%Y-%m"), band): v for m, band, v in marts["ltc_users"] if m.month == 3}
     assert marches, "no March in the demo's kpi_monthly"
+    checked = 0
     for (month, band), ltc_users in marches.items():
         if band not in ("18-64", "65+"):
             continue
         fy = f"{int(month[:4]) - 1}/{month[2:4]}"
         assert _value(marts, fy, "SALT LTS001b", band, "Total", "NHS England CLD") == ltc_users, (month, band)
         assert _value(marts, fy, "SALT LTS001b", band, "Total", "ascw") == ltc_users, (month, band)
+        checked += 1
+    assert checked >= 2, "no 18-64 or 65+ LTC_USERS row at a March"
 
 
 def test_salt_settings_add_up_to_the_total(marts):
@@ -64,6 +67,7 @@ def test_salt_settings_add_up_to_the_total(marts):
 
 
 def test_ascw_ascof_is_care_home_admissions_annual(marts):
+    assert marts["admissions"]
     for fy, band, admissions in marts["admissions"]:
         measure = "ASCOF 2B" if band == "18-64" else "ASCOF 2C"
         assert _value(marts, fy, measure, band, "Numerator", "ascw") == admissions

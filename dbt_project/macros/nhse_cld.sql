@@ -9,6 +9,12 @@
 cast(floor(date_diff('day', make_date(year({{ dob }}), month({{ dob }}), 1), {{ at_date }}) / 365.25) as integer)
 {%- endmacro %}
 
+{#- The age bands of its tables: Der_Age between 18 and 64 (SALT T1a, #ASCOF_2B_Numerator) and
+    Der_Age > 64 (T1b, #ASCOF_2C_Numerator); younger people are in neither. -#}
+{% macro nhse_age_band(age) -%}
+case when {{ age }} between 18 and 64 then '18-64' when {{ age }} > 64 then '65+' end
+{%- endmacro %}
+
 {#- "CREATE AMALGAMATED NHS/LA IDENTIFIER" (#uniquenhs, #missingnhs, #FINAL, then `delete ... where
     [ID] is NULL`): two CTEs over the CTE `build`, the second (`<build>_with_id`) being `build` with
     `id`. A row's ID is its NHS number; a row without one takes its LA person identifier unless that

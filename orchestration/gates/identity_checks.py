@@ -47,6 +47,7 @@ from orchestration.gates.gx_runner import plain
 from orchestration.gates.quarantine import RejectRow
 from orchestration.gates.results import CheckResult, failure_message
 from orchestration.gates.sqlutil import (
+    fetch_dicts,
     file_label,
     files_by_part,
     parts_values,
@@ -94,12 +95,6 @@ def checks_for_parts(
 
 
 # --- helpers ---------------------------------------------------------------------------------
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    cur = con.execute(sql, params or [])
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
-
-
 def _parts_cte(parts: list[Part]) -> str:
     return f"_p(c, s, e) AS (VALUES {parts_values(parts)})"
 
@@ -201,7 +196,7 @@ def _service_line_persons(con: duckdb.DuckDBPyConnection, parts: list[Part], con
         return out
     cld_rows = _counts(con, CLD, parts)
     line_rows = _counts(con, LINES, parts)
-    found = _by_part(_rows(con, f"""
+    found = _by_part(fetch_dicts(con, f"""
         WITH {_parts_cte(parts)},
         lines AS (  -- the month's file: each line's version in it (the last physical line)
             SELECT l._council, l._month, l._file, l._line, l._load_id, l."Service Agreement ID", l."Line No",
@@ -291,7 +286,7 @@ def _cld_locations(con: duckdb.DuckDBPyConnection, parts: list[Part], config: Ga
         return out
     hsca_rows = _counts(con, HSCA, parts)
     hsca_files = _files(con, CQC_HSCA_ACTIVE_LOCATIONS, parts)
-    found = _by_part(_rows(con, f"""
+    found = _by_part(fetch_dicts(con, f"""
         WITH {_parts_cte(parts)},
         ev AS (  -- the month's file: each event's version in it (the last physical line)
             SELECT e.*, _p.s AS _ms, _p.e AS _me FROM {qualified(CLD)} e JOIN _p ON e._council = _p.c AND e._month = _p.s
@@ -338,7 +333,7 @@ def _nhs_numbers(con: duckdb.DuckDBPyConnection, parts: list[Part], config: Gate
         return out
     given = _counts(con, CLD, parts, f"t.{q(NHS)} IS NOT NULL")
     unchecked = _counts(con, CLD, parts, f"t.{q(NHS)} IS NOT NULL AND t.{q(NHS_VALID)} IS NULL")
-    found = _by_part(_rows(con, f"""
+    found = _by_part(fetch_dicts(con, f"""
         WITH {_parts_cte(parts)}
         SELECT e._council AS _gate_council, e._month AS _gate_month, e._file AS file, e._line AS line, e._load_id,
                e."Event Reference", e.{q(PERSON)}, e.{q(NHS)}

@@ -19,7 +19,7 @@ import duckdb
 from orchestration.gates.config import GateConfig, load_gate_config
 from orchestration.gates.gx_runner import plain
 from orchestration.gates.results import CheckResult, failure_message, stage_marker
-from orchestration.gates.sqlutil import file_label, files_in, qualified, sql_literal, table_exists
+from orchestration.gates.sqlutil import fetch_dicts, file_label, files_in, qualified, sql_literal, table_exists
 from orchestration.months import month_end, month_label, parse_month
 from orchestration.partitions_key import Part
 from sources.contracts import CARE_LADDER_RUNGS, CONTROCC_PAYMENTS, CONTROCC_SERVICE_LINES, LAS_CLD
@@ -35,12 +35,6 @@ class ReconTables:
     element_rung_map: str = "raw.element_rung_map"
     cqc_locations: str = "raw.cqc_hsca_active_locations"
     care_ladder: str = "marts.care_ladder_monthly"
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cur = con.execute(sql, params)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
 def _plain_dict(d: dict[str, Any]) -> dict[str, Any]:
@@ -136,7 +130,7 @@ def payments_checks(ctx: _Ctx) -> list[CheckResult]:
     gone = ctx.missing("controcc_payments.reconciles_to_committed_cost", t.payments, file, "Amount", [t.payments, t.service_lines])
     if gone:
         return [gone]
-    groups = _rows(
+    groups = fetch_dicts(
         ctx.con,
         f"""
         WITH touched AS (
@@ -241,7 +235,7 @@ def payments_checks(ctx: _Ctx) -> list[CheckResult]:
         f"(left out of the reconciliation; £{unknown_abs:,.2f} paid on such lines, "
         + ("more than" if unknown_abs > block else "not more than")
         + f" the £{block:,.2f} that blocks the month"
-        + (f"; {before} of them for periods before the first service lines file loaded ({month_label(first)}),"
+        + (f"; {before} of them for periods before the first service lines file loaded ({month_label(first) if first is not None else 'none loaded'}),"
            " not judged" if before else "")
         + ")",
         unknown, "every paid Service Agreement ID + Line No is a known service line",
@@ -259,7 +253,7 @@ def funding_line_check(ctx: _Ctx) -> CheckResult:
     gone = ctx.missing(name, t.cld, file, "Event Reference", [t.cld, t.service_lines])
     if gone:
         return gone
-    rows = _rows(
+    rows = fetch_dicts(
         ctx.con,
         f"""
         -- The month's CLD file holds every event open in its 12 months, so an event active at
@@ -298,7 +292,7 @@ def element_mapping_check(ctx: _Ctx) -> CheckResult:
     gone = ctx.missing(name, t.service_lines, file, "Element Code", [t.service_lines, t.element_rung_map])
     if gone:
         return gone
-    rows = _rows(
+    rows = fetch_dicts(
         ctx.con,
         f"""
         SELECT _file AS file, _line AS line, "Service Agreement ID", "Line No", "Element Code"
@@ -326,7 +320,7 @@ def cqc_location_check(ctx: _Ctx) -> CheckResult:
     gone = ctx.missing(name, t.service_lines, file, "CQC Location ID", [t.service_lines, t.cqc_locations])
     if gone:
         return gone
-    rows = _rows(
+    rows = fetch_dicts(
         ctx.con,
         f"""
         SELECT _file AS file, _line AS line, "Service Agreement ID", "Line No", "Supplier ID", "CQC Location ID"
@@ -355,7 +349,7 @@ def la_code_check(ctx: _Ctx, council: str) -> CheckResult:
     gone = ctx.missing(name, t.cld, file, "LA Code", [t.cld])
     if gone:
         return gone
-    rows = _rows(
+    rows = fetch_dicts(
         ctx.con,
         f"""SELECT _file AS file, _line AS line, "Event Reference", "LA Code" FROM {ctx.rel(t.cld)}
             WHERE _month = ? AND trim("LA Code") IS DISTINCT FROM ? ORDER BY _file, _line""",
@@ -381,7 +375,7 @@ def care_ladder_shares_check(ctx: _Ctx) -> list[CheckResult]:
             ))
             continue
         placeholders = ", ".join("?" for _ in tier3)
-        rows = _rows(
+        rows = fetch_dicts(
             ctx.con,
             f"""SELECT age_band, sum({measure}) AS total_pct, sum({base}) AS base_total
                 FROM {ctx.rel(t.care_ladder)}

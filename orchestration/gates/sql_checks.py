@@ -12,6 +12,7 @@ from orchestration.gates.gx_runner import plain
 from orchestration.gates.quarantine import RejectRow
 from orchestration.gates.results import CheckResult, failure_message
 from orchestration.gates.sqlutil import (
+    fetch_dicts,
     file_label,
     files_by_part,
     files_in,
@@ -48,12 +49,6 @@ def _example(row: dict[str, Any], ft: FileType, keys: tuple[str, ...]) -> dict[s
         if c in row:
             ex[c] = plain(row[c])
     return ex
-
-
-def _fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cur = con.execute(sql, params)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
 def _finish(
@@ -157,7 +152,7 @@ def _uniqueness(
         part = ", ".join(q(k) for k in keys)
         not_null = " AND ".join(f"{q(k)} IS NOT NULL" for k in keys)
         found = _by_part(
-            _fetch_dicts(
+            fetch_dicts(
                 con,
                 f"""SELECT _council AS _gate_council, _month AS _gate_month, _file, _line, _load_id, {cols}
                     FROM {qualified(table)}
@@ -182,7 +177,7 @@ def _uniqueness(
         cols = ", ".join(q(k) for k in dict.fromkeys([*ids, *keys]))
         match = " AND ".join(f"e.{q(k)} = t.{q(k)}" for k in keys)
         found = _by_part(
-            _fetch_dicts(
+            fetch_dicts(
                 con,
                 f"""SELECT _council AS _gate_council, _month AS _gate_month, _file, _line, _load_id, {cols}
                     FROM {qualified(table)} t

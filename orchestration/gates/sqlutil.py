@@ -68,6 +68,13 @@ def raw_column_types(con: duckdb.DuckDBPyConnection, table_name: str) -> list[tu
     ).fetchall()
 
 
+def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    """The query's rows as dicts keyed by column name."""
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     schema, _, name = table.rpartition(".")
     snap = _snapshot(con)

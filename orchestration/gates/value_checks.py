@@ -35,7 +35,7 @@ from orchestration.gates.config import GateConfig
 from orchestration.gates.gx_runner import plain
 from orchestration.gates.quarantine import RejectRow
 from orchestration.gates.results import CheckResult
-from orchestration.gates.sqlutil import file_label, files_by_part, parts_values, qualified, raw_table, table_exists
+from orchestration.gates.sqlutil import fetch_dicts, file_label, files_by_part, parts_values, qualified, raw_table, table_exists
 from orchestration.months import month_end, month_label, parse_month
 from orchestration.partitions_key import Part
 from sources.contracts import CONTROCC_SERVICE_LINES, ELEMENT_RUNG_MAP
@@ -58,12 +58,6 @@ Checked = tuple[list[CheckResult], list[RejectRow]]
 
 def _parts_cte(parts: list[Part]) -> str:
     return f"_p AS (SELECT * FROM (VALUES {parts_values(parts)}) AS _v(c, s, e))"
-
-
-def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cur = con.execute(sql, params)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
 def _part_of(row: dict[str, Any]) -> Part:
@@ -182,7 +176,7 @@ def _listed(rows: list[dict[str, Any]], text: Any, config: GateConfig) -> str:
 def value_change_checks(con: duckdb.DuckDBPyConnection, parts: list[Part], config: GateConfig,
                         files: dict[Part, str]) -> dict[Part, Checked]:
     warn_f, err_f = config.value_change_warn_factor, config.value_change_error_factor
-    rows = _fetch(con, CHANGE_SQL.format(parts_cte=_parts_cte(parts), lines=LINES, keyed=_KEYED), [min(warn_f, err_f)])
+    rows = fetch_dicts(con, CHANGE_SQL.format(parts_cte=_parts_cte(parts), lines=LINES, keyed=_KEYED), [min(warn_f, err_f)])
     found: dict[Part, list[dict[str, Any]]] = {p: [] for p in parts}
     for r in rows:
         r["_value"] = f"Weekly Cost {_money(r['prev_cost'])} -> {_money(r['cost'])}, Unit Rate {_money(r['prev_rate'])} -> {_money(r['rate'])}"
@@ -297,7 +291,7 @@ def rate_outlier_checks(con: duckdb.DuckDBPyConnection, parts: list[Part], confi
     err_f = config.rate_range_error_factor
     sql = OUTLIER_SQL.format(parts_cte=_parts_cte(parts), lines=LINES, rung_map=RUNG_MAP, keyed=_KEYED,
                              robust_sd=ROBUST_SD)
-    rows = (_fetch(con, sql, [config.rate_range_min_lines, config.rate_range_mads, max(config.rate_range_min_factor, 1.0)])
+    rows = (fetch_dicts(con, sql, [config.rate_range_min_lines, config.rate_range_mads, max(config.rate_range_min_factor, 1.0)])
             if table_exists(con, raw_table(ELEMENT_RUNG_MAP)) else [])
     found: dict[Part, list[dict[str, Any]]] = {p: [] for p in parts}
     for r in rows:
@@ -388,7 +382,7 @@ def completeness_checks(con: duckdb.DuckDBPyConnection, parts: list[Part], confi
             cte + "SELECT _council, _month, any_value(pm), count(*), count(*) FILTER (WHERE vanished) FROM judged"
                   " GROUP BY _council, _month").fetchall()
     }
-    rows = _fetch(con, cte + "SELECT * FROM judged WHERE vanished ORDER BY _council, _month, _line", [])
+    rows = fetch_dicts(con, cte + "SELECT * FROM judged WHERE vanished ORDER BY _council, _month, _line", [])
     found: dict[Part, list[dict[str, Any]]] = {p: [] for p in parts}
     for r in rows:
         r["_value"] = "open in " + r["_file"] + ", absent from " + FT.file_name(month_label(r["_month"]))

@@ -116,7 +116,7 @@ def _finish_projection(rows: list[dict[str, Any]], result: sup.SuppressionResult
     return table
 
 
-def _base_monthempty(con: duckdb.DuckDBPyConnection, mart: str, ctx: PackContext) -> tuple[bool, list[str]]:
+def _base_month_note(con: duckdb.DuckDBPyConnection, mart: str, ctx: PackContext) -> tuple[bool, list[str]]:
     """(publish?, notes): the council's projection is published in the pack of its base month."""
     have = mart_columns(con, mart) or []
     where, params = for_council(have, ctx)
@@ -133,7 +133,7 @@ def _base_monthempty(con: duckdb.DuckDBPyConnection, mart: str, ctx: PackContext
 
 # ---------------------------------------------------------------- tables
 def demand_projection(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> PublishedTable:
-    publish, notes = _base_monthempty(con, "demand_projection_annual", ctx)
+    publish, notes = _base_month_note(con, "demand_projection_annual", ctx)
     rows: list[dict[str, Any]] = []
     if publish:
         where, params = for_council(mart_columns(con, "demand_projection_annual") or [], ctx)
@@ -178,8 +178,9 @@ def _all_ages_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return list(out.values())
 
 
-def scenarios(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> PublishedTable:
-    publish, notes = _base_monthempty(con, "scenario_projection_annual", ctx)
+def scenarios(con: duckdb.DuckDBPyConnection, ctx: PackContext, demand: PublishedTable | None = None) -> PublishedTable:
+    """`demand`: the pack's demand projection table when already built (else built here)."""
+    publish, notes = _base_month_note(con, "scenario_projection_annual", ctx)
     rows: list[dict[str, Any]] = []
     baseline_hidden: set[tuple[str, str]] = set()
     if publish:
@@ -188,7 +189,7 @@ def scenarios(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> PublishedTabl
                      params)
         rows.sort(key=lambda r: (r["scenario"] != BASELINE, r["scenario"], r["projection_year"],
                                  _order(r["care_ladder_rung"], TIER3_RUNGS), _order(r["age_band"], BANDS)))
-        demand = demand_projection(con, ctx)
+        demand = demand or demand_projection(con, ctx)
         baseline_hidden = {(str(demand.rows[i]["care_ladder_rung"]), str(demand.rows[i]["age_band"]))
                            for i, _ in demand.suppression.hidden}
     result = series_suppression(rows, people=SCENARIO_PEOPLE, follow=SCENARIO_FOLLOW,

@@ -20,7 +20,7 @@ from orchestration.pack.kpis import kpi_month, kpi_series
 from orchestration.pack.manifest import manifest_bytes
 from orchestration.pack.report import report_html
 from orchestration.pack.suppression import SuppressionLog
-from orchestration.pack.tables import KNOWN_AREAS, MPS_TABLES, PackContext, PublishedTable, mart_columns
+from orchestration.pack.tables import KNOWN_AREAS, MPS_TABLES, BuiltIn, PackContext, PublishedTable, mart_columns
 from orchestration.pack.xlsx_writer import workbook_bytes
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -77,7 +77,7 @@ def build_pack(con: duckdb.DuckDBPyConnection, ctx: PackContext, *, version: int
         if mart_columns(con, mart) is None:
             unavailable.append(mart)
             continue
-        mps.append(builder(con, ctx))
+        mps.append(builder(con, ctx, mps) if isinstance(builder, BuiltIn) else builder(con, ctx))
     month_kpis = kpi_month(con, ctx)
     series = kpi_series(con, ctx)
     left_out = revisions.mark_not_published(con, ctx, [month_kpis, series, *mps])

@@ -10,15 +10,14 @@ so that sum is an equation too: when it would reveal a hidden row, another is hi
 other non-zero row is left, every row of the measure is."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from html import escape
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import duckdb
 
 from orchestration.pack import suppression as sup
 from orchestration.pack.columns import label
-from orchestration.pack.report_format import display
+from orchestration.pack.report_format import find, published_table
 from orchestration.pack.tables import (
     AGE_ORDER,
     Column,
@@ -135,10 +134,10 @@ def statutory_returns(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> Publi
 
 
 # ---------------------------------------------------------------- the reconciliation
-def reconciliation_rows(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> list[dict[str, Any]]:
+def reconciliation_rows(con: duckdb.DuckDBPyConnection, ctx: PackContext, returns: PublishedTable) -> list[dict[str, Any]]:
     rows = _years(con, ctx, "statutory_returns_reconciliation",
                   ["financial_year", "measure", "age_band", "counted_by", "reason", "admissions", "difference"])
-    status = {r["financial_year"]: r["status"] for r in returns_rows(con, ctx)}
+    status = {r["financial_year"]: r["status"] for r in returns.rows}
     rows = [{**r, "status": status.get(r["financial_year"], "Final")} for r in rows]
     return sorted(rows, key=lambda r: (r["financial_year"], _order(r["measure"], MEASURE_ORDER),
                                        _order(r["counted_by"], DIRECTION_ORDER), _order(r["reason"], REASON_ORDER)))
@@ -174,7 +173,7 @@ def suppress_reconciliation(rows: Sequence[Mapping[str, Any]], returns: Publishe
 def statutory_reconciliation(con: duckdb.DuckDBPyConnection, ctx: PackContext,
                              returns: PublishedTable | None = None) -> PublishedTable:
     returns = returns or statutory_returns(con, ctx)
-    rows = reconciliation_rows(con, ctx)
+    rows = reconciliation_rows(con, ctx, returns)
     columns = [
         Column("financial_year", "text", label("financial_year")), Column("status", "text", label("status")),
         Column("measure", "text", label("measure")), Column("age_band", "text", label("age_band")),
@@ -200,38 +199,20 @@ def statutory_reconciliation(con: duckdb.DuckDBPyConnection, ctx: PackContext,
     )
 
 
-def statutory_tables(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> list[PublishedTable]:
-    returns = statutory_returns(con, ctx)
-    return [returns, statutory_reconciliation(con, ctx, returns)]
-
-
 # ---------------------------------------------------------------- the report's section
-def _html_table(table: PublishedTable, display: Callable[[Any, str], str]) -> str:
-    head = "".join(f"<th>{escape(c.label)}</th>" for c in table.columns if c.name != "status")
-    body = []
-    for r in table.rows:
-        cells = []
-        for c in table.columns:
-            if c.name == "status":
-                continue
-            kind = c.kind_for(r)
-            if kind == "text":
-                cells.append(f"<td>{escape(str(r.get(c.name)))}</td>")
-            else:
-                cells.append(f'<td class="n">{escape(display(r.get(c.name), kind))}</td>')
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+def _shown(table: PublishedTable) -> str:
+    return published_table(table, [c.name for c in table.columns if c.name != "status"])
 
 
 def report_section(tables: Sequence[PublishedTable]) -> str:
     """Both methods side by side, then the reconciliation, from the published (suppressed) tables."""
-    returns = next((t for t in tables if t.id == "statutory_returns"), None)
-    reconciliation = next((t for t in tables if t.id == "statutory_reconciliation"), None)
+    returns = find(tables, "statutory_returns")
+    reconciliation = find(tables, "statutory_reconciliation")
     if returns is None or not returns.rows:
         return '<p class="note">No financial year whose March is loaded has ended by this period.</p>'
-    parts = [_html_table(returns, display)]
+    parts = [_shown(returns)]
     if reconciliation is not None and reconciliation.rows:
         parts.append('<p class="note">Why ASCOF 2B/2C differ: admissions counted by one method and not the other. '
                      'The differences of a measure add up to ours minus NHS England\'s numerator.</p>')
-        parts.append(_html_table(reconciliation, display))
+        parts.append(_shown(reconciliation))
     return "".join(parts)

@@ -507,12 +507,21 @@ def need_prevalence(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> Publish
     )
 
 
-def _built_in(module: str, name: str) -> Callable[[duckdb.DuckDBPyConnection, PackContext], PublishedTable]:
+@dataclass(frozen=True)
+class BuiltIn:
     """A table built by `orchestration.pack.<module>.<name>` (statutory.py, projections.py), imported when
-    the table is built: those modules import this one."""
-    def build(con: duckdb.DuckDBPyConnection, ctx: PackContext) -> PublishedTable:
-        return getattr(importlib.import_module(f"orchestration.pack.{module}"), name)(con, ctx)
-    return build
+    the table is built (those modules import this one). `uses`: the id of a table built before it in
+    MPS_TABLES that the builder takes as its third argument, instead of building it again."""
+    module: str
+    name: str
+    uses: str | None = None
+
+    def __call__(self, con: duckdb.DuckDBPyConnection, ctx: PackContext,
+                 built: Sequence[PublishedTable] = ()) -> PublishedTable:
+        fn = getattr(importlib.import_module(f"orchestration.pack.{self.module}"), self.name)
+        if self.uses is None:
+            return fn(con, ctx)
+        return fn(con, ctx, next((t for t in built if t.id == self.uses), None))
 
 
 MPS_TABLES: tuple[tuple[str, Callable[[duckdb.DuckDBPyConnection, PackContext], PublishedTable]], ...] = (
@@ -526,9 +535,9 @@ MPS_TABLES: tuple[tuple[str, Callable[[duckdb.DuckDBPyConnection, PackContext], 
     ("population_projections", population_projections),
     ("care_home_admissions_annual", care_home_admissions),
     ("dps_lot_demand_monthly", dps_lot_demand),
-    ("statutory_returns_annual", _built_in("statutory", "statutory_returns")),
-    ("statutory_returns_reconciliation", _built_in("statutory", "statutory_reconciliation")),
-    ("demand_projection_annual", _built_in("projections", "demand_projection")),
+    ("statutory_returns_annual", BuiltIn("statutory", "statutory_returns")),
+    ("statutory_returns_reconciliation", BuiltIn("statutory", "statutory_reconciliation", uses="statutory_returns")),
+    ("demand_projection_annual", BuiltIn("projections", "demand_projection")),
     ("need_prevalence_annual", need_prevalence),
-    ("scenario_projection_annual", _built_in("projections", "scenarios")),
+    ("scenario_projection_annual", BuiltIn("projections", "scenarios", uses="demand_projection")),
 )

@@ -106,6 +106,7 @@ ascof_numerators as (
         ascw_admissions.council_code,
         ascw_admissions.financial_year,
         ascw_admissions.age_band,
+        ascw_admissions.ascof_measure,
         ascw_admissions.population,
         ascw_admissions.months_loaded,
         cast(ascw_admissions.admissions as double) as ascw_numerator,
@@ -120,7 +121,7 @@ ascof as (
     select
         council_code,
         financial_year,
-        case age_band when '18-64' then 'ASCOF 2B' else 'ASCOF 2C' end as measure,
+        ascof_measure as measure,
         age_band,
         unpivoted.breakdown,
         unpivoted.method,

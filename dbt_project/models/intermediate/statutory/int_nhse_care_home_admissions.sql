@@ -141,10 +141,7 @@ final as (
         admissions.financial_year,
         admissions.id,
         admissions.der_age_snapshot_date as age_at_snapshot,
-        case
-            when admissions.der_age_snapshot_date between 18 and 64 then '18-64'
-            when admissions.der_age_snapshot_date > 64 then '65+'
-        end as age_band
+        {{ nhse_age_band('admissions.der_age_snapshot_date') }} as age_band
     from admissions
     where not exists (
         select 1 from previous_admissions

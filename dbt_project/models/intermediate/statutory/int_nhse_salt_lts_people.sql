@@ -91,7 +91,7 @@ age_tables as (
     -- Delivery_Mech's Hierarchy
     select
         *,
-        case when der_age between 18 and 64 then '18-64' when der_age > 64 then '65+' end as age_band,
+        {{ nhse_age_band('der_age') }} as age_band,
         {{ nhse_salt_hierarchy('service_type') }} as hierarchy
     from build_with_id
     where der_age >= 18
