@@ -379,24 +379,20 @@ def completeness_checks(con: duckdb.DuckDBPyConnection, parts: list[Part], confi
     counts = {
         Part(c, month_label(m)): (pm, int(n), int(v))
         for c, m, pm, n, v in con.execute(
-            cte + "SELECT _council, _month, any_value(pm), count(*), count(*) FILTER (WHERE vanished) FROM judged"
-                  " GROUP BY _council, _month").fetchall()
-    }
+            cte + "SELECT steps.c, steps.s, steps.pm, count(judged._line), count(*) FILTER (WHERE judged.vanished)"
+                  " FROM steps LEFT JOIN judged ON judged._council = steps.c AND judged._month = steps.s"
+                  " GROUP BY ALL").fetchall()
+    }  # every part with lines this month (steps), with its previous month: parts without are not in `files`
     rows = fetch_dicts(con, cte + "SELECT * FROM judged WHERE vanished ORDER BY _council, _month, _line", [])
     found: dict[Part, list[dict[str, Any]]] = {p: [] for p in parts}
     for r in rows:
         r["_value"] = "open in " + r["_file"] + ", absent from " + FT.file_name(month_label(r["_month"]))
         found[_part_of(r)].append(r)
-    previous = dict(con.execute(
-        f"""SELECT _p.c || '|' || strftime(_p.s, '%Y-%m'),
-                   (SELECT max(t._month) FROM {LINES} t WHERE t._council = _p.c AND t._month < _p.s)
-            FROM (VALUES {parts_values(parts)}) AS _p(c, s, e)""").fetchall())
     out: dict[Part, Checked] = {}
     for p in parts:
         if p not in files:
             continue
-        pm = previous.get(p.partition_key)
-        _, candidates, gone = counts.get(p, (pm, 0, 0))
+        pm, candidates, gone = counts.get(p, (None, 0, 0))
         sel = found[p]
         m0 = parse_month(p.month)
         if pm is None:
