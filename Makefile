@@ -7,18 +7,24 @@ BIN    := $(VENV)/bin
 
 .PHONY: demo test test-all bench docs dev clean
 
-# uv installs the same versions as pip in ~20 s instead of ~95 s (measured on a fresh venv on the
-# 2-core build machine); pip does it when uv cannot be installed or fails.
-# Both write the packages' bytecode at install (~20 s): where PYTHONDONTWRITEBYTECODE is set (this
-# build machine sets it) Python never caches it, and every process compiled every module it
-# imported from source again: `import great_expectations` 10.5 s -> 5.1 s, the pipeline's
-# definitions 17.9 s -> 8.7 s (measured 2026-12-02), paid by each refresh, worker and dbt process.
+# uv installs the same versions as pip in ~5 s instead of ~95 s (measured on a fresh venv on the
+# 2-core build machine); pip does it when uv cannot be installed or fails. The venv is made without
+# pip (ensurepip alone took 8 s) and uv is installed into it by the system's pip (`pip --python`,
+# pip >= 22.3); without a system pip, the venv gets its own and installs uv itself.
+# No bytecode is compiled at install: compiling every installed package took 26 s (45 CPU-s) of a
+# fresh clone's `make demo`, for ~10,000 modules of which a refresh imports ~4,000. Instead the
+# targets below run Python with PYTHONDONTWRITEBYTECODE empty, so that where the machine sets it
+# (this build machine does) the modules a run imports are still cached on first import and every
+# later process (dbt, pytest's workers) loads them compiled: `import great_expectations` from
+# source every time cost 10.5 s against 5.1 s (2026-12-02). docs/BENCHMARKS.md, 2026-12-08.
+PY_ENV := PYTHONDONTWRITEBYTECODE= PATH="$(abspath $(BIN)):$$PATH"
+
 $(BIN)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	( $(BIN)/pip install --quiet uv \
-	    && $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[test]' ) \
-	  || ( $(BIN)/pip install --quiet --upgrade pip && $(BIN)/pip install --quiet -e '.[test]' )
-	$(BIN)/python -m compileall -q -j 0 orchestration sources >/dev/null
+	$(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(BIN)/python install --quiet uv 2>/dev/null \
+	  || ( $(BIN)/python -m ensurepip --default-pip >/dev/null && $(BIN)/python -m pip install --quiet uv ) || true
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test]' \
+	  || ( $(BIN)/python -m ensurepip --default-pip >/dev/null && $(BIN)/python -m pip install --quiet -e '.[test]' )
 	touch $@
 
 # 13 months (a whole financial year, 2023/24, and the month before it, so the annual tables have a
@@ -28,27 +34,27 @@ $(BIN)/.installed: pyproject.toml
 DEMO_MONTHS ?= 13
 
 demo: $(BIN)/.installed
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/ascw demo --months $(DEMO_MONTHS)
+	$(PY_ENV) $(BIN)/ascw demo --months $(DEMO_MONTHS)
 
 # Two workers (one per core); a test module stays on one worker so its fixtures are built once,
 # and the modules are handed out in the order tests/conftest.py gives them (LONGEST_FIRST).
 test: $(BIN)/.installed
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder -m "not extended"
+	$(PY_ENV) $(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder -m "not extended"
 
 # Also the tests marked `extended` (~1 minute more): second checks of what other tests cover.
 test-all: $(BIN)/.installed
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder
+	$(PY_ENV) $(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 bench: $(BIN)/.installed
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python bench/benchmark.py
+	$(PY_ENV) $(BIN)/python bench/benchmark.py
 
 docs: $(BIN)/.installed
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/ascw docs
+	$(PY_ENV) $(BIN)/ascw docs
 
 # The Dagster UI with its daemon (the schedule, the sensor, the run queue) on the warehouse's own
 # instance, warehouse/dagster/, where `ascw` records its runs (`ascw ui`).
 dev: $(BIN)/.installed
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/ascw ui
+	$(PY_ENV) $(BIN)/ascw ui
 
 clean:
 	rm -rf warehouse landing exports/20?? dbt_project/target dbt_project/logs

@@ -444,7 +444,7 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
     from sources.generator.cli import main as generate
 
     if args.regenerate or not any(settings.landing.glob("20??-??")):
-        parsing = _parse_in_background()  # a fresh clone's `dbt parse` (a subprocess) beside the generator
+        parsing = _parse_in_background(settings.warehouse)  # a fresh clone's `dbt parse` beside the generator
         progress("generate", f"demo council ({args.months} months, seed {args.seed}) -> {settings.landing}")
         generate(["--out", str(settings.landing), "--months", str(args.months), "--seed", str(args.seed), "-q"])
         parsing.join()
@@ -453,21 +453,22 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
     return code
 
 
-def _parse_in_background() -> threading.Thread:
-    """`ensure_manifest` in a thread: the parse is a `dbt parse` subprocess, so on a fresh clone it
-    runs on the other core while the generator writes the landing (the refresh then finds the
-    manifest current; a parse that failed here is run, and reported, by the refresh again)."""
+def _parse_in_background(warehouse: Path) -> threading.Thread:
+    """`ensure_manifest_for` the warehouse in a thread: the parse is a `dbt parse` subprocess, so
+    on a fresh clone it runs on the other core while the generator writes the landing (the refresh
+    then finds the manifest current, and its dbt build the warehouse's parse saved; a parse that
+    failed here is run, and reported, by the refresh again)."""
     # Imported here, not in the thread: two threads importing the same modules can deadlock
     # (Python then raises in one of them); the refresh imports these anyway.
     from dagster_dbt import DbtCliResource  # noqa: F401 - what `dbt_manifest.parse` imports
 
-    from orchestration.dbt_manifest import ensure_manifest
+    from orchestration.dbt_manifest import ensure_manifest_for
     from orchestration.defs.resources import dbt_project
     from orchestration.progress import progress
 
     def work() -> None:
         try:
-            if ensure_manifest(dbt_project):
+            if ensure_manifest_for(dbt_project, warehouse):
                 progress("dbt", "parsed the dbt project (first run, or its files changed), beside the generator")
         except Exception:  # noqa: BLE001 - the refresh parses again and reports
             pass

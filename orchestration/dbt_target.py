@@ -31,14 +31,22 @@ def run_target_path(base: Path, run_id: str) -> Path:
     return target
 
 
+def save_parse(base: Path, target: Path, overwrite: bool = True) -> bool:
+    """Save the parse in the dbt `target` folder as the warehouse's (`base`) for its next run;
+    with `overwrite=False` only when the warehouse has none. True when saved."""
+    parsed, saved = target / PARTIAL_PARSE, base / PARTIAL_PARSE
+    if not parsed.exists() or (saved.exists() and not overwrite):
+        return False
+    tmp = base / f".{PARTIAL_PARSE}.tmp"
+    shutil.copy2(parsed, tmp)
+    tmp.replace(saved)  # atomic: a killed run never leaves half a file
+    return True
+
+
 def keep_parse_and_prune(base: Path, finished: Path, keep: int = KEEP_RUNS) -> None:
     """Save the finished invocation's parse for the next run; delete all but the newest
     `keep` run folders (the finished one is always kept)."""
-    parsed = finished / PARTIAL_PARSE
-    if parsed.exists():
-        tmp = base / f".{PARTIAL_PARSE}.tmp"
-        shutil.copy2(parsed, tmp)
-        tmp.replace(base / PARTIAL_PARSE)  # atomic: a killed run never leaves half a file
+    save_parse(base, finished)
     runs = sorted((p for p in base.glob("run-*") if p.is_dir() and p != finished),
                   key=lambda p: p.stat().st_mtime, reverse=True)
     for old in runs[max(keep - 1, 0):]:

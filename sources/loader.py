@@ -21,8 +21,10 @@ duplicate (`sources.duplicates`).  A CQC file may also be delivered as the publi
 from __future__ import annotations
 
 import tempfile
+import threading
 import uuid
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -74,6 +76,9 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(REJECTS_DDL)
     con.execute(KEY_FINGERPRINT_DDL)
     ensure_scenario_tables(con)
+
+
+LOAD_THREADS = 2  # files of a month loaded at once (the build machine has 2 cores)
 
 
 def _table(ft: FileType) -> str:
@@ -248,6 +253,11 @@ def _unchanged(con: duckdb.DuckDBPyConnection, ft: FileType, sha256: str, counci
     return ids == ({last[0]} if last[3] else set())
 
 
+# The first person-level load records the key's fingerprint (key_fingerprint.check_key): one file
+# at a time, so that two files loaded side by side record it once.
+_KEY_LOCK = threading.Lock()
+
+
 def load_file(
     con: duckdb.DuckDBPyConnection,
     ft: FileType,
@@ -258,13 +268,17 @@ def load_file(
     pseudo_key: str | None = None,
     skip_unchanged: bool = False,
     origin: Path | None = None,
+    schema_ready: bool = False,
 ) -> FileLoad:
     """Load one present landing file of type `ft` of `council` (month = the folder's YYYY-MM, or
     None).
 
     `origin`: the file `path` was converted from (an .ods); its name and SHA-256 are logged.
+    `schema_ready`: the raw schema exists (`load_month` creates it once for the files it loads
+    side by side).
     """
-    ensure_raw_schema(con)
+    if not schema_ready:
+        ensure_raw_schema(con)
     path = Path(path)
     logged = Path(origin) if origin is not None else path
     month_date = ld.month_bounds(month)[0] if month else None
@@ -289,7 +303,8 @@ def load_file(
     try:
         try:
             if ps.is_person_level(ft):
-                check_key(con, key, logged.name)
+                with _KEY_LOCK:
+                    check_key(con, key, logged.name)
             decoded = read_source(con, ft, path, scan, pads, file=logged.name)
             if month is not None and ft.scope == "monthly":
                 check_not_duplicate(con, ft, sha, ld.month_bounds(month)[0], logged.name, council)
@@ -422,17 +437,28 @@ def load_month(
     ensure_raw_schema(con)
     report = LoadReport()
     folder_exists = ld.month_dir(landing, month).is_dir()
-    for ft, path in ld.monthly_files(landing, month):
-        ods = path.with_suffix(".ods")
-        if path.is_file():
-            report.add(
-                load_file(con, ft, path, month=month, council=council, pseudo_key=pseudo_key)
-            )
-        elif ft.key in CQC_SHEETS and ods.is_file():
-            report.add(load_ods_file(con, ft, ods, council=council, month=month, pseudo_key=pseudo_key))
-        else:
+
+    def load_one(ft: FileType, path: Path) -> FileLoad:
+        cur = con.cursor()  # a connection of its own (its temp tables and transaction) to the same database
+        try:
+            ods = path.with_suffix(".ods")
+            if path.is_file():
+                return load_file(cur, ft, path, month=month, council=council, pseudo_key=pseudo_key,
+                                 schema_ready=True)
+            if ft.key in CQC_SHEETS and ods.is_file():
+                return load_ods_file(cur, ft, ods, council=council, month=month, pseudo_key=pseudo_key)
             why = "file not found" if folder_exists else f"month folder {month} not found"
-            report.add(_missing(con, ft, path, month, f"{why}: expected {path}", council))
+            return _missing(cur, ft, path, month, f"{why}: expected {path}", council)
+        finally:
+            cur.close()
+
+    # The month's files go to different raw tables, each in a transaction of its own, so they are
+    # loaded side by side: DuckDB runs a small file's decode on one thread, and the CLD file
+    # alone took half of a month's load (docs/BENCHMARKS.md, 2026-12-08).
+    with ThreadPoolExecutor(max_workers=LOAD_THREADS, thread_name_prefix="ascw-load") as pool:
+        futures = [pool.submit(load_one, ft, path) for ft, path in ld.monthly_files(landing, month)]
+        for future in futures:
+            report.add(future.result())
     _drop_vanished_annual(con, landing, month, council)
     for ft, path in ld.annual_files(landing, month):
         report.add(load_file(con, ft, path, council=council, month=month, pseudo_key=pseudo_key))

@@ -56,3 +56,24 @@ def test_the_digest_follows_names_as_well_as_bytes(tmp_path: Path) -> None:
     before = project_digest(tmp_path)
     (tmp_path / "models" / "marts" / "m.sql").rename(tmp_path / "models" / "marts" / "n.sql")
     assert project_digest(tmp_path) != before
+
+
+def test_the_demo_saves_a_parse_the_warehouses_first_dbt_command_keeps(tmp_path: Path, dbt_manifest: Path) -> None:
+    """`ascw demo` parses beside the generator with the new warehouse's profile and saves that
+    parse as the warehouse's (`ensure_manifest_for`): its first dbt command then parses nothing
+    again (a parse made with another profile is discarded: ~9 s of the demo's dbt build)."""
+    import subprocess
+
+    from orchestration.dbt_manifest import ensure_manifest_for
+    from orchestration.dbt_target import PARTIAL_PARSE, run_target_path
+    from orchestration.defs.resources import dbt_executable, dbt_project
+
+    warehouse = tmp_path / "wh" / "ascw.duckdb"
+    assert ensure_manifest_for(dbt_project, warehouse)  # the manifest is current: a parse for the warehouse alone
+    saved = warehouse.parent / "dbt" / PARTIAL_PARSE
+    assert saved.is_file() and not list(saved.parent.glob(".parse-*"))
+    assert not ensure_manifest_for(dbt_project, warehouse)  # saved already: nothing to do
+    target = run_target_path(saved.parent, "first-build")  # as the refresh's dbt build starts
+    out = subprocess.run([dbt_executable(), "parse", "--profiles-dir", str(saved.parent), "--target-path", str(target)],
+                         cwd=dbt_project.project_dir, capture_output=True, text=True, check=True).stdout
+    assert "Running with dbt" in out and "Unable to do partial parsing" not in out, out

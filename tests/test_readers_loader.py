@@ -415,3 +415,42 @@ def test_quote_in_landing_path_and_bad_byte_in_header(con, tmp_path: Path) -> No
     assert res.status == "rejected"
     assert (res.error.line, res.error.column) == (1, "header field 2")
     assert res.error.byte == data.index(b"\xa3")
+
+
+def _raw_state(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    """Every raw table's rows (load ids and times left out: they differ between any two loads)."""
+    state: dict[str, list[tuple]] = {}
+    for (table,) in con.execute(
+        "SELECT DISTINCT table_name FROM information_schema.columns WHERE table_schema = 'raw' ORDER BY 1"
+    ).fetchall():
+        cols = [c for (c,) in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ?"
+            " AND column_name NOT IN ('_load_id', 'load_id', 'rejected_at', 'loaded_at', 'recorded_at')"
+            " ORDER BY ordinal_position", [table]).fetchall()]
+        select = ", ".join(f'CAST("{c}" AS VARCHAR)' for c in cols)
+        state[table] = sorted(con.execute(f'SELECT {select} FROM raw."{table}"').fetchall(), key=repr)
+    return state
+
+
+def test_a_months_files_loaded_side_by_side_store_what_one_at_a_time_stores(tmp_path, monkeypatch) -> None:
+    """load_month loads the month's files on LOAD_THREADS connections at once: the raw tables,
+    rejects, load log and key fingerprint are the same as loading them one after another (on a
+    month with a rejected row, so rejects are written side by side too), and the first
+    person-level files loaded together record the key once."""
+    import sources.loader as loader
+
+    landing = copy_landing(tmp_path / "landing")
+    rows = read_rows(fixture_path(CONTROCC_PAYMENTS))
+    rows[1][rows[0].index("Amount")] = "not money"
+    place(landing, CONTROCC_PAYMENTS, csv_bytes(rows))
+    states = []
+    for threads in (1, loader.LOAD_THREADS):
+        monkeypatch.setattr(loader, "LOAD_THREADS", threads)
+        c = duckdb.connect()
+        report = load_month(c, landing, MONTH, pseudo_key=TEST_KEY, council="E06000023")
+        assert [f.file_type for f in report.files][:len(MONTHLY_FILE_TYPES)] == [ft.key for ft in MONTHLY_FILE_TYPES]
+        assert c.execute("SELECT count(*) FROM raw._pseudonymisation_key").fetchone()[0] == 1
+        assert c.execute("SELECT count(*) FROM raw._rejects WHERE file_type = 'controcc_payments'").fetchone()[0] == 1
+        states.append(_raw_state(c))
+        c.close()
+    assert loader.LOAD_THREADS > 1 and states[0] == states[1]

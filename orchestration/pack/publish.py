@@ -20,7 +20,9 @@ from orchestration.pack.kpis import kpi_month, kpi_series
 from orchestration.pack.manifest import manifest_bytes
 from orchestration.pack.report import report_html
 from orchestration.pack.suppression import SuppressionLog
-from orchestration.pack.tables import KNOWN_AREAS, MPS_TABLES, BuiltIn, PackContext, PublishedTable, mart_columns
+from orchestration.pack.tables import (
+    KNOWN_AREAS, MPS_TABLES, BuiltIn, PackContext, PublishedTable, mart_columns, marts_read_once,
+)
 from orchestration.pack.xlsx_writer import workbook_bytes
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -69,6 +71,11 @@ def build_pack(con: duckdb.DuckDBPyConnection, ctx: PackContext, *, version: int
     revisions policy (revisions.py; read-only queries against `audit` and `raw._load_log`): rows of a
     blocked, never-published month become `[x]` (before the benchmark, which hides what they hide),
     and figures that differ from those first published are marked `[r]`."""
+    with marts_read_once(con):
+        return _build_pack(con, ctx, version)
+
+
+def _build_pack(con: duckdb.DuckDBPyConnection, ctx: PackContext, version: int) -> Pack:
     missing = [m for m in REQUIRED_MARTS if mart_columns(con, m) is None]
     if missing:
         raise PackError(f"marts missing from the warehouse: {', '.join(missing)}")

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -100,12 +102,35 @@ class PackContext:
 
 
 # ---------------------------------------------------------------- reading
+MART_COLUMNS_SQL = ("select table_name, column_name from information_schema.columns where table_catalog = "
+                    "current_database() and table_schema = 'marts' {and_table} order by table_name, ordinal_position")
+# The marts' columns read once for a whole pack (`marts_read_once`): a pack asks ~50 times, and each
+# information_schema query took ~9 ms, half of a pack's reading (docs/BENCHMARKS.md, 2026-12-08).
+_READ_ONCE: ContextVar[tuple[duckdb.DuckDBPyConnection, dict[str, list[str]]] | None] = ContextVar(
+    "ascw_mart_columns", default=None)
+
+
 def mart_columns(con: duckdb.DuckDBPyConnection, mart: str) -> list[str] | None:
-    rows = con.execute(
-        "select column_name from information_schema.columns where table_catalog = current_database() "
-        "and table_schema = 'marts' and table_name = ? order by ordinal_position", [mart]
-    ).fetchall()
-    return [r[0] for r in rows] or None
+    """The mart's columns in order; None when the warehouse has no such mart."""
+    once = _READ_ONCE.get()
+    if once is not None and once[0] is con:
+        return once[1].get(mart)
+    rows = con.execute(MART_COLUMNS_SQL.format(and_table="and table_name = ?"), [mart]).fetchall()
+    return [r[1] for r in rows] or None
+
+
+@contextmanager
+def marts_read_once(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Within the block, `mart_columns(con, ...)` answers from one read of every mart's columns
+    (the marts do not change while a pack is read: the refresh holds the warehouse)."""
+    columns: dict[str, list[str]] = {}
+    for table, column in con.execute(MART_COLUMNS_SQL.format(and_table="")).fetchall():
+        columns.setdefault(table, []).append(column)
+    token = _READ_ONCE.set((con, columns))
+    try:
+        yield
+    finally:
+        _READ_ONCE.reset(token)
 
 
 def for_council(have: Collection[str], ctx: PackContext, where: str = "",

@@ -9,6 +9,7 @@ Every text cell is a string cell, never a formula or error cell, whatever the te
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import zipfile
@@ -56,20 +57,33 @@ def number_style(kind: str) -> str:
     return f"Pack {kind}"
 
 
-def add_body_styles(wb: Workbook) -> None:
+class BodyStyles:
     """The data cells' styles as named styles of the workbook (Arial 10; numbers right-aligned
-    in their published format): one style assignment per cell instead of three."""
-    wb.add_named_style(NamedStyle(BODY, font=BODY_FONT))
-    wb.add_named_style(NamedStyle(BODY_RIGHT, font=BODY_FONT, alignment=RIGHT))
-    wb.add_named_style(NamedStyle(BODY_WRAP, font=BODY_FONT, alignment=Alignment(wrap_text=True, vertical="top")))
-    for kind, fmt in NUMBER_FORMATS.items():
-        wb.add_named_style(NamedStyle(number_style(kind), font=BODY_FONT, alignment=RIGHT, number_format=fmt))
-    wb.add_named_style(NamedStyle(number_style("code"), font=BODY_FONT, alignment=RIGHT, number_format="0"))
-    wb.add_named_style(NamedStyle(DATE_STYLE, font=BODY_FONT, alignment=RIGHT, number_format="yyyy-mm-dd"))
-    wb.add_named_style(NamedStyle(MONTH_STYLE, font=BODY_FONT, alignment=RIGHT, number_format="mmm yyyy"))
-    for status, (fill, colour) in RAG_FILLS.items():
-        wb.add_named_style(NamedStyle(rag_style(status), font=Font(name="Arial", size=10, color=colour),
-                                      fill=PatternFill("solid", fgColor=fill)))
+    in their published format): one style assignment per cell instead of three.
+
+    `apply(cell, name)` is `cell.style = name`, with the style's array looked up once: openpyxl
+    looks the name up in a list on every assignment, a third of writing a sheet's cells
+    (docs/BENCHMARKS.md, 2026-12-08). Its last step is the same copy of the named style's array."""
+
+    def __init__(self, wb: Workbook) -> None:
+        styles = [
+            NamedStyle(BODY, font=BODY_FONT),
+            NamedStyle(BODY_RIGHT, font=BODY_FONT, alignment=RIGHT),
+            NamedStyle(BODY_WRAP, font=BODY_FONT, alignment=Alignment(wrap_text=True, vertical="top")),
+            *(NamedStyle(number_style(kind), font=BODY_FONT, alignment=RIGHT, number_format=fmt)
+              for kind, fmt in NUMBER_FORMATS.items()),
+            NamedStyle(number_style("code"), font=BODY_FONT, alignment=RIGHT, number_format="0"),
+            NamedStyle(DATE_STYLE, font=BODY_FONT, alignment=RIGHT, number_format="yyyy-mm-dd"),
+            NamedStyle(MONTH_STYLE, font=BODY_FONT, alignment=RIGHT, number_format="mmm yyyy"),
+            *(NamedStyle(rag_style(status), font=Font(name="Arial", size=10, color=colour),
+                         fill=PatternFill("solid", fgColor=fill)) for status, (fill, colour) in RAG_FILLS.items()),
+        ]
+        for style in styles:
+            wb.add_named_style(style)
+        self._arrays = {style.name: style.as_tuple() for style in styles}
+
+    def apply(self, cell: Cell, name: str) -> None:
+        cell._style = copy.copy(self._arrays[name])  # what openpyxl's NamedStyleDescriptor sets
 
 
 def rag_style(status: str) -> str:
@@ -124,7 +138,8 @@ def _meta_lines(table: PublishedTable, ctx: PackContext, council_name: str) -> l
     ]
 
 
-def _write_table_sheet(ws: Worksheet, table: PublishedTable, ctx: PackContext, council_name: str) -> None:
+def _write_table_sheet(ws: Worksheet, table: PublishedTable, ctx: PackContext, council_name: str,
+                       styles: BodyStyles) -> None:
     ws["A1"] = table.title
     ws["A1"].font = TITLE_FONT
     typed_cell(ws["A1"])
@@ -153,7 +168,7 @@ def _write_table_sheet(ws: Worksheet, table: PublishedTable, ctx: PackContext, c
                 style = BODY_WRAP
                 wrapped.add(j)
             cell = ws.cell(row=i, column=j, value=value)
-            cell.style = style
+            styles.apply(cell, style)
             typed_cell(cell)
             note = table.cell_notes.get((i - header_row - 1, col.name))
             if note:  # e.g. a revised figure: the number stays a number, the note says what was published
@@ -222,12 +237,12 @@ def normalise_zip(data: bytes) -> bytes:
 def workbook_bytes(title: str, tables: Sequence[PublishedTable], ctx: PackContext, *, council_name: str,
                    notes: Sequence[str] = ()) -> bytes:
     wb = Workbook()
-    add_body_styles(wb)
+    styles = BodyStyles(wb)
     contents = wb.active
     contents.title = "Contents"
     _write_contents(contents, title, tables, ctx, council_name, notes)
     for t in tables:
-        _write_table_sheet(wb.create_sheet(t.sheet[:31]), t, ctx, council_name)
+        _write_table_sheet(wb.create_sheet(t.sheet[:31]), t, ctx, council_name, styles)
     stamp = dt.datetime.combine(ctx.month_end, dt.time())
     wb.properties.creator = "ascw published pack"
     wb.properties.lastModifiedBy = "ascw published pack"
