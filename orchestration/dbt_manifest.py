@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-from pathlib import Path
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
+
+from orchestration.dbt_profile import profiles_dir_for
+from orchestration.dbt_target import PARTIAL_PARSE, save_parse
 
 DIGEST_NAME = ".ascw_project_digest"
 PROJECT_FILES = ("dbt_project.yml", "packages.yml", "dependencies.yml")
@@ -78,11 +82,6 @@ def ensure_manifest_for(project: Preparable, warehouse: Path) -> bool:
     whole project again (~9 s: dbt discards a parse made with another profile, and the project's
     is made with its own). One `dbt parse` with the warehouse's profile does both when the
     manifest is out of date. What `ascw demo` runs beside the generator. True when it parsed."""
-    import tempfile
-
-    from orchestration.dbt_profile import profiles_dir_for
-    from orchestration.dbt_target import PARTIAL_PARSE, save_parse
-
     profiles = profiles_dir_for(warehouse)
     if ensure_manifest(project, lambda p: parse(p, profiles)):
         save_parse(profiles, project.manifest_path.parent, overwrite=False)
