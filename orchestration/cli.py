@@ -482,16 +482,13 @@ def _parse_in_background(warehouse: Path) -> threading.Thread:
     then finds the manifest current, and its dbt build the warehouse's parse saved; a parse that
     failed here is run, and reported, by the refresh again)."""
     # Imported here, not in the thread: two threads importing the same modules can deadlock
-    # (Python then raises in one of them); the refresh imports these anyway.
-    from dagster_dbt import DbtCliResource  # noqa: F401 - what `dbt_manifest.parse` imports
-
-    from orchestration.dbt_manifest import ensure_manifest_for
-    from orchestration.defs.resources import dbt_project
+    # (Python then raises in one of them). Light modules: the parse starts at once.
+    from orchestration.dbt_manifest import PROJECT, ensure_manifest_for
     from orchestration.progress import progress
 
     def work() -> None:
         try:
-            if ensure_manifest_for(dbt_project, warehouse):
+            if ensure_manifest_for(PROJECT, warehouse):
                 progress("dbt", "parsed the dbt project (first run, or its files changed), beside the generator")
         except Exception:  # noqa: BLE001 - the refresh parses again and reports
             pass
@@ -528,7 +525,7 @@ def docs(settings: Settings) -> int:
     import subprocess
 
     from orchestration.dbt_profile import profiles_dir_for
-    from orchestration.defs.resources import dbt_executable
+    from orchestration.dbt_manifest import dbt_executable
     from orchestration.settings import DBT_PROJECT_DIR
 
     target = settings.warehouse.parent / "dbt" / "docs"

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from orchestration.dbt_profile import profiles_dir_for
 from orchestration.dbt_target import PARTIAL_PARSE, save_parse
+from orchestration.settings import DBT_PROJECT_DIR
 
 DIGEST_NAME = ".ascw_project_digest"
 PROJECT_FILES = ("dbt_project.yml", "packages.yml", "dependencies.yml")
@@ -63,17 +67,38 @@ def ensure_manifest(project: Preparable, parser: Callable[[Preparable], None] | 
     return True
 
 
+def dbt_executable() -> str:
+    """The `dbt` of this Python environment (dagster-dbt runs it as a process too)."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else "dbt"
+
+
 def parse(project: Preparable, profiles_dir: Path | None = None) -> None:
     """`dbt parse` of the project into its target folder, with this environment's dbt (what
-    dagster-dbt's preparer runs, without needing `dbt` on PATH). `profiles_dir`: a warehouse's
-    profile (orchestration/dbt_profile.py) instead of the project's own."""
-    from dagster_dbt import DbtCliResource
+    dagster-dbt's preparer runs, without needing `dbt` on PATH, nor importing dagster-dbt: ~8 s
+    of a fresh clone's demo before the parse could start). `profiles_dir`: a warehouse's profile
+    (orchestration/dbt_profile.py) instead of the project's own."""
+    target = project.manifest_path.parent
+    done = subprocess.run(
+        [dbt_executable(), "parse", "--quiet", "--project-dir", str(project.project_dir),
+         "--profiles-dir", str(profiles_dir or project.project_dir), "--target-path", str(target),
+         "--log-path", str(target)],
+        cwd=project.project_dir, capture_output=True, text=True)
+    if done.returncode != 0:
+        said = (done.stdout + done.stderr).strip().splitlines()[-20:]
+        raise RuntimeError(f"dbt parse failed (exit {done.returncode}):\n" + "\n".join(said))
 
-    from orchestration.defs.resources import dbt_executable
 
-    DbtCliResource(project_dir=str(project.project_dir), profiles_dir=str(profiles_dir or project.project_dir),
-                   dbt_executable=dbt_executable()).cli(
-        ["parse", "--quiet"], target_path=project.manifest_path.parent).wait()
+@dataclass(frozen=True)
+class ProjectFiles:
+    """A dbt project folder and where its parse writes the manifest (`Preparable`, without
+    dagster-dbt's DbtProject)."""
+
+    project_dir: Path
+    manifest_path: Path
+
+
+PROJECT = ProjectFiles(DBT_PROJECT_DIR, DBT_PROJECT_DIR / "target" / "manifest.json")  # = defs.resources.dbt_project
 
 
 def ensure_manifest_for(project: Preparable, warehouse: Path) -> bool:
@@ -90,13 +115,6 @@ def ensure_manifest_for(project: Preparable, warehouse: Path) -> bool:
         return False
     with tempfile.TemporaryDirectory(prefix=".parse-", dir=profiles) as tmp:
         target = Path(tmp)
-        parse(_Elsewhere(project.project_dir, target / "manifest.json"), profiles)
+        parse(ProjectFiles(project.project_dir, target / "manifest.json"), profiles)
         save_parse(profiles, target, overwrite=False)
     return True
-
-
-class _Elsewhere:
-    """A project whose parse is written to another target folder."""
-
-    def __init__(self, project_dir: Path, manifest_path: Path) -> None:
-        self.project_dir, self.manifest_path = project_dir, manifest_path

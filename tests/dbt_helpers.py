@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.defs.resources import dbt_executable
+from orchestration.dbt_manifest import dbt_executable
 from sources import loader
 
 ROOT = Path(__file__).resolve().parent.parent

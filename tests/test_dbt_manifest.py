@@ -64,15 +64,18 @@ def test_the_demo_saves_a_parse_the_warehouses_first_dbt_command_keeps(tmp_path:
     again (a parse made with another profile is discarded: ~9 s of the demo's dbt build)."""
     import subprocess
 
-    from orchestration.dbt_manifest import ensure_manifest_for
+    from orchestration.dbt_manifest import PROJECT, dbt_executable, ensure_manifest_for
     from orchestration.dbt_target import PARTIAL_PARSE, run_target_path
-    from orchestration.defs.resources import dbt_executable, dbt_project
+    from orchestration.defs.resources import dbt_project
+
+    # the demo's parse needs no dagster-dbt: its light project names the files Dagster's does
+    assert (PROJECT.project_dir, PROJECT.manifest_path) == (dbt_project.project_dir, dbt_project.manifest_path)
 
     warehouse = tmp_path / "wh" / "ascw.duckdb"
-    assert ensure_manifest_for(dbt_project, warehouse)  # the manifest is current: a parse for the warehouse alone
+    assert ensure_manifest_for(PROJECT, warehouse)  # the manifest is current: a parse for the warehouse alone
     saved = warehouse.parent / "dbt" / PARTIAL_PARSE
     assert saved.is_file() and not list(saved.parent.glob(".parse-*"))
-    assert not ensure_manifest_for(dbt_project, warehouse)  # saved already: nothing to do
+    assert not ensure_manifest_for(PROJECT, warehouse)  # saved already: nothing to do
     target = run_target_path(saved.parent, "first-build")  # as the refresh's dbt build starts
     out = subprocess.run([dbt_executable(), "parse", "--profiles-dir", str(saved.parent), "--target-path", str(target)],
                          cwd=dbt_project.project_dir, capture_output=True, text=True, check=True).stdout

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dbt_helpers import DBT_PROJECT, load_landing, run_dbt
 from dbt_helpers import HANDWRITTEN_LANDING as LANDING
-from orchestration.defs.resources import dbt_executable
+from orchestration.dbt_manifest import dbt_executable
 
 
 def test_every_dbt_unit_test_passes(tmp_path: Path) -> None:

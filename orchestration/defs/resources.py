@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -31,6 +30,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 from pydantic import PrivateAttr
 
+from orchestration.dbt_manifest import dbt_executable
 from orchestration.dbt_profile import profiles_dir_for
 from orchestration.landing_layout import CouncilLanding, council_landings, resolve_layout
 from orchestration.settings import DBT_PROJECT_DIR, Settings, load_settings
@@ -248,12 +248,6 @@ class WarehouseDbt(DbtCliResource):
 
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-
-
-def dbt_executable() -> str:
-    """The `dbt` of this Python environment (dagster-dbt runs it as a process)."""
-    beside = Path(sys.executable).with_name("dbt")
-    return str(beside) if beside.exists() else "dbt"
 
 
 def resources_for(settings: Settings, *, exports_per_council: bool | None = None,
