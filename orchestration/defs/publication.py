@@ -27,11 +27,10 @@ from orchestration.defs.sources import failures_md
 from orchestration.defs.warehouse import warehouse_models
 from orchestration.gates import load_gate_config, record_results, render_report_html, run_reconciliation_checks, summary_for_manifest
 from orchestration.gates.results import CheckResult, load_results
-from orchestration.pack import AlreadyPublished
+from orchestration.pack import AlreadyPublished, publish_month
 from orchestration.pack.atomic import remove_stale_temp_dirs, write_private
 from orchestration.oversight import oversight_path, register_rows, render_oversight_html
 from orchestration.pack.manifest import source_files
-from orchestration.pack.pipeline import PackRequest, publish_in_turn
 from orchestration.partitions_key import Part
 from orchestration.progress import progress
 
@@ -122,7 +121,6 @@ def publication(context: dg.AssetExecutionContext, landing: LandingResource, war
                 progress("publish", f"{part.label}: BLOCKED ({len(decision.reasons)} failing checks) - {decision.reasons[0]}")
             else:
                 decided.append((part, results, report))
-        requests: list[PackRequest] = []
         for part, results, report in decided:
             exports = warehouse.exports_for(part.council)
             exports.mkdir(parents=True, exist_ok=True)
@@ -135,18 +133,17 @@ def publication(context: dg.AssetExecutionContext, landing: LandingResource, war
                 # in the council's landing folder but read by nothing: named, never silently ignored
                 "unexpected_files": unexpected_entries(landing.folder_of(part.council), part.month),
             }
-            requests.append(PackRequest(part.month, exports, part.council, extra))
-        # each pack rendered in a worker while the next is read (orchestration/pack/pipeline.py)
-        for (part, _, _), (request, outcome) in zip(decided, publish_in_turn(con, requests)):
-            if isinstance(outcome, AlreadyPublished):
-                record_publication(con, part, "already published", str(request.exports_dir / part.month))
-                progress("publish", f"{part.label}: already published, left unchanged ({outcome})")
+            try:
+                path = publish_month(con, part.month, exports, council=part.council, manifest_extra=extra)
+            except AlreadyPublished as exc:
+                record_publication(con, part, "already published", str(exports / part.month))
+                progress("publish", f"{part.label}: already published, left unchanged ({exc})")
                 continue
-            record_publication(con, part, "published", str(outcome))
+            record_publication(con, part, "published", str(path))
             published.append(part.partition_key)
-            progress("publish", f"{part.label}: published -> {outcome}")
+            progress("publish", f"{part.label}: published -> {path}")
             packs.append(dg.AssetMaterialization(asset_key=PACK_KEY, partition=part.partition_key,
-                                                 metadata={"path": str(outcome)}))
+                                                 metadata={"path": str(path)}))
     yield dg.MaterializeResult(asset_key=GATE_KEY, metadata={
         "council_months": len(parts), "published": len(published), "blocked": len(blocked),
         "blocked_reasons": dg.MetadataValue.md("\n".join(f"- {k}: {v}" for k, v in blocked.items()) or "none"),

@@ -166,34 +166,7 @@ def publish_month(con: duckdb.DuckDBPyConnection, month: str, exports_dir: Path,
     `audit.published_figures` and `audit.pack_versions` (revisions.py), in a transaction committed
     once the folder is in place; None (default) = when `con` can write.
 
-    On any error nothing is left behind: no month folder, no temporary folder, no recorded figure.
-    (Several months in turn, each rendered while the next is read: pipeline.py.)"""
-    prepared = prepare_pack(con, month, exports_dir, council=council, manifest_extra=manifest_extra,
-                            published_at=published_at, version=version, reissue=reissue, record_figures=record_figures)
-    start_recording(con, prepared)
-    try:
-        files = render_files(prepared.pack)
-    except BaseException:
-        abandon(con, prepared)
-        raise
-    return complete(con, prepared, files)
-
-
-@dataclass
-class PreparedPack:
-    """A pack read from the warehouse, not yet rendered nor written (`publish_month`'s steps)."""
-
-    target: Path
-    pack: Pack
-    manifest_extra: Mapping[str, Any]
-    published_at: dt.datetime
-    record_figures: bool
-
-
-def prepare_pack(con: duckdb.DuckDBPyConnection, month: str, exports_dir: Path, *, council: str,
-                 manifest_extra: Mapping[str, Any], published_at: dt.datetime | None = None, version: int = 1,
-                 reissue: Mapping[str, Any] | None = None, record_figures: bool | None = None) -> PreparedPack:
-    """Read the pack (`build_pack`); `AlreadyPublished` when its folder exists."""
+    On any error nothing is left behind: no month folder, no temporary folder, no recorded figure."""
     ctx = PackContext(pack_month(month), council)
     try:
         target = Path(exports_dir) / revisions.version_folder(month, version)
@@ -205,50 +178,29 @@ def prepare_pack(con: duckdb.DuckDBPyConnection, month: str, exports_dir: Path, 
     if version > 1:
         pack.reissue = {"version": version, "reason": (reissue or {}).get("reason") or "not given",
                         "replaces": (reissue or {}).get("replaces")}
-    return PreparedPack(target, pack, manifest_extra, published_at or dt.datetime.now(dt.timezone.utc),
-                        not revisions.is_read_only(con) if record_figures is None else record_figures)
-
-
-def start_recording(con: duckdb.DuckDBPyConnection, p: PreparedPack) -> None:
-    """Open the transaction that records what the pack publishes (committed by `complete` once its
-    folder is in place, rolled back by `abandon`); a pack read on `con` meanwhile sees these figures
-    as published, as it would once they are committed."""
-    if not p.record_figures:
-        return
+    files = render_files(pack)
+    stamp = published_at or dt.datetime.now(dt.timezone.utc)
+    manifest = manifest_bytes(
+        period=month, council=council, published_at=stamp,
+        manifest_extra=manifest_extra, files=files, suppression=suppression_entries(pack),
+        tables=table_entries(pack), version=version, revisions=pack.revisions, months_left_out=pack.left_out,
+        reissue=pack.reissue)
+    if record_figures is None:
+        record_figures = not revisions.is_read_only(con)
+    if not record_figures:
+        _write(target, files, manifest)
+        return target
     con.execute(revisions.DDL)
     con.execute("begin transaction")
     try:
-        pack = p.pack
-        revisions.record(con, pack.ctx, [pack.kpi_series, *pack.mps], version=pack.version, published_at=p.published_at,
-                         path=p.target, reason=(pack.reissue or {}).get("reason"),
-                         replaces=(pack.reissue or {}).get("replaces"))
+        revisions.record(con, ctx, [pack.kpi_series, *pack.mps], version=version, published_at=stamp, path=target,
+                         reason=(pack.reissue or {}).get("reason"), replaces=(pack.reissue or {}).get("replaces"))
+        _write(target, files, manifest)
     except BaseException:
         con.execute("rollback")
         raise
-
-
-def abandon(con: duckdb.DuckDBPyConnection, p: PreparedPack) -> None:
-    """Roll back the pack's recorded figures (it is not published)."""
-    if p.record_figures:
-        con.execute("rollback")
-
-
-def complete(con: duckdb.DuckDBPyConnection, p: PreparedPack, files: Mapping[str, bytes]) -> Path:
-    """Write the rendered pack and its manifest to its folder in one step, then commit its figures."""
-    pack = p.pack
-    try:
-        manifest = manifest_bytes(
-            period=pack.ctx.period, council=pack.ctx.council, published_at=p.published_at,
-            manifest_extra=p.manifest_extra, files=files, suppression=suppression_entries(pack),
-            tables=table_entries(pack), version=pack.version, revisions=pack.revisions, months_left_out=pack.left_out,
-            reissue=pack.reissue)
-        _write(p.target, files, manifest)
-    except BaseException:
-        abandon(con, p)
-        raise
-    if p.record_figures:
-        con.execute("commit")
-    return p.target
+    con.execute("commit")
+    return target
 
 
 def _write(target: Path, files: Mapping[str, bytes], manifest: bytes) -> None:
