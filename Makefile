@@ -28,8 +28,8 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 # 13 months (a whole financial year, 2023/24, and the month before it, so the annual tables have a
-# final year and the 12-month KPIs a full window): 35% less CPU than 36 months (~5 min on a fresh
-# clone of the shared 2-core machine, install included, against ~10; docs/BENCHMARKS.md);
+# final year and the 12-month KPIs a full window): 35% less CPU than 36 months; 2 min 20 s on a
+# fresh clone of the 2-core build machine, install included (docs/BENCHMARKS.md, 2026-12-08);
 # `make demo DEMO_MONTHS=36` (or `ascw demo`, 36 by default) gives three financial years.
 DEMO_MONTHS ?= 13
 
