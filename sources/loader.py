@@ -366,8 +366,10 @@ def load_ods_file(
     council: str,
     month: str | None = None,
     pseudo_key: str | None = None,
+    schema_ready: bool = False,
 ) -> FileLoad:
-    """Load a CQC file published as .ods: its sheet is streamed to a temporary CSV first."""
+    """Load a CQC file published as .ods: its sheet is streamed to a temporary CSV first
+    (`schema_ready` as for `load_file`)."""
     ods = Path(ods)
     with tempfile.TemporaryDirectory(prefix="ascw-ods-") as tmp:
         csv_path = Path(tmp) / (ods.stem + ".csv")
@@ -383,7 +385,8 @@ def load_ods_file(
             )
             _commit(con, ft, ld.month_bounds(month)[0] if month else None, ods, result, council=council)
             return result
-        return load_file(con, ft, csv_path, council=council, month=month, pseudo_key=pseudo_key, origin=ods)
+        return load_file(con, ft, csv_path, council=council, month=month, pseudo_key=pseudo_key, origin=ods,
+                         schema_ready=schema_ready)
 
 
 def _missing(
@@ -446,7 +449,8 @@ def load_month(
                 return load_file(cur, ft, path, month=month, council=council, pseudo_key=pseudo_key,
                                  schema_ready=True)
             if ft.key in CQC_SHEETS and ods.is_file():
-                return load_ods_file(cur, ft, ods, council=council, month=month, pseudo_key=pseudo_key)
+                return load_ods_file(cur, ft, ods, council=council, month=month, pseudo_key=pseudo_key,
+                                     schema_ready=True)
             why = "file not found" if folder_exists else f"month folder {month} not found"
             return _missing(cur, ft, path, month, f"{why}: expected {path}", council)
         finally:

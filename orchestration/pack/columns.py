@@ -55,7 +55,7 @@ LABELS: dict[str, str] = {
     "rag": "RAG", "numerator": "Numerator", "denominator": "Denominator", "unit": "Unit", "month": "Month",
     "direction": "Direction", "market_note": "Market note",
     "status": "Status", "population_year": "Population year (mid-year estimate)",
-    "definition": "Definition", "source": "Source", "direction": "Direction",
+    "definition": "Definition", "source": "Source",
     "target_18_64": "Target 18-64", "target_65_plus": "Target 65+",
     # readable xlsx headers for every other column a published mart has (the CSVs keep the names)
     "lot": "Lot", "service": "Service", "client_group": "Client group", "months_loaded": "Months loaded",
