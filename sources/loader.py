@@ -21,7 +21,6 @@ duplicate (`sources.duplicates`).  A CQC file may also be delivered as the publi
 from __future__ import annotations
 
 import tempfile
-import threading
 import uuid
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -253,11 +252,6 @@ def _unchanged(con: duckdb.DuckDBPyConnection, ft: FileType, sha256: str, counci
     return ids == ({last[0]} if last[3] else set())
 
 
-# The first person-level load records the key's fingerprint (key_fingerprint.check_key): one file
-# at a time, so that two files loaded side by side record it once.
-_KEY_LOCK = threading.Lock()
-
-
 def load_file(
     con: duckdb.DuckDBPyConnection,
     ft: FileType,
@@ -303,8 +297,7 @@ def load_file(
     try:
         try:
             if ps.is_person_level(ft):
-                with _KEY_LOCK:
-                    check_key(con, key, logged.name)
+                check_key(con, key, logged.name)
             decoded = read_source(con, ft, path, scan, pads, file=logged.name)
             if month is not None and ft.scope == "monthly":
                 check_not_duplicate(con, ft, sha, ld.month_bounds(month)[0], logged.name, council)
@@ -420,6 +413,20 @@ def _drop_vanished_annual(con: duckdb.DuckDBPyConnection, landing: Path, month: 
         raise
 
 
+def _record_key_first(con: duckdb.DuckDBPyConnection, files: list[tuple[FileType, Path]],
+                      pseudo_key: str | None) -> None:
+    """Record the key's fingerprint as the month's first person-level file would, one file at a
+    time, before its files are loaded side by side (which would otherwise race to record it). A
+    key other than the recorded one is left to each file's load to reject."""
+    first = next((path for ft, path in files if ps.is_person_level(ft) and path.is_file()), None)
+    if first is None:
+        return
+    try:
+        check_key(con, ps.key_and_file(pseudo_key)[0], first.name)
+    except SourceFileError:
+        pass
+
+
 def load_month(
     con: duckdb.DuckDBPyConnection,
     landing: Path,
@@ -459,8 +466,10 @@ def load_month(
     # The month's files go to different raw tables, each in a transaction of its own, so they are
     # loaded side by side: DuckDB runs a small file's decode on one thread, and the CLD file
     # alone took half of a month's load (docs/BENCHMARKS.md, 2026-12-08).
+    files = ld.monthly_files(landing, month)
+    _record_key_first(con, files, pseudo_key)
     with ThreadPoolExecutor(max_workers=LOAD_THREADS, thread_name_prefix="ascw-load") as pool:
-        futures = [pool.submit(load_one, ft, path) for ft, path in ld.monthly_files(landing, month)]
+        futures = [pool.submit(load_one, ft, path) for ft, path in files]
         for future in futures:
             report.add(future.result())
     _drop_vanished_annual(con, landing, month, council)
